@@ -1,0 +1,1 @@
+"""motcua engine: the domain core (procedures, working time, dossiers). Never imports ``web``."""

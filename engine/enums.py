@@ -1,0 +1,119 @@
+"""The closed vocabularies of the domain. Status strings live here and nowhere else."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    DESK = "desk"
+    SPECIALIST = "specialist"
+    UNIT_HEAD = "unit_head"
+    LEADER = "leader"
+    DESIGNER = "designer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+ROLE_LABELS_VI = {
+    Role.DESK: "Cán bộ Bộ phận Một cửa",
+    Role.SPECIALIST: "Chuyên viên thụ lý",
+    Role.UNIT_HEAD: "Trưởng phòng",
+    Role.LEADER: "Lãnh đạo cơ quan",
+    Role.DESIGNER: "Thiết kế quy trình (Thư ký ISO)",
+    Role.AUDITOR: "Kiểm soát nội bộ",
+    Role.ADMIN: "Quản trị hệ thống",
+}
+
+
+class AgencyLevel(StrEnum):
+    """Known levels of the agency tree; the tree itself may be of any depth."""
+
+    CENTRAL = "central"
+    PROVINCE = "province"
+    COMMUNE = "commune"
+
+
+class Outcome(StrEnum):
+    """Classification of a finished step or dossier against its due instant (DOMAIN §5)."""
+
+    EARLY = "early"
+    ON_TIME = "on_time"
+    LATE = "late"
+
+
+OUTCOME_LABELS_VI = {Outcome.EARLY: "Trước hạn", Outcome.ON_TIME: "Đúng hạn", Outcome.LATE: "Quá hạn"}
+
+
+class DossierStatus(StrEnum):
+    SUBMITTED = "submitted"  # online, waiting for the desk's completeness check
+    INCOMPLETE = "incomplete"  # Form 02 issued at reception, not yet received
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    AWAITING_SUPPLEMENT = "awaiting_supplement"
+    RESOLVED = "resolved"
+    RETURNED = "returned"
+    REFUSED = "refused"
+    REJECTED = "rejected"  # refused at reception (Form 03)
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_DOSSIER_STATUSES = frozenset(
+    {
+        DossierStatus.SUBMITTED,
+        DossierStatus.INCOMPLETE,
+        DossierStatus.RECEIVED,
+        DossierStatus.PROCESSING,
+        DossierStatus.AWAITING_SUPPLEMENT,
+    }
+)
+
+DOSSIER_STATUS_LABELS_VI = {
+    DossierStatus.SUBMITTED: "Chờ tiếp nhận",
+    DossierStatus.INCOMPLETE: "Chờ bổ sung trước khi tiếp nhận",
+    DossierStatus.RECEIVED: "Đã tiếp nhận",
+    DossierStatus.PROCESSING: "Đang giải quyết",
+    DossierStatus.AWAITING_SUPPLEMENT: "Chờ bổ sung hồ sơ",
+    DossierStatus.RESOLVED: "Đã có kết quả",
+    DossierStatus.RETURNED: "Đã trả kết quả",
+    DossierStatus.REFUSED: "Từ chối giải quyết",
+    DossierStatus.REJECTED: "Từ chối tiếp nhận",
+    DossierStatus.WITHDRAWN: "Đã rút hồ sơ",
+}
+
+
+class Channel(StrEnum):
+    DESK = "desk"
+    ONLINE = "online"
+    POSTAL = "postal"
+
+
+class TaskState(StrEnum):
+    """State of an inbox row (one human step of one dossier)."""
+
+    READY = "ready"  # waiting to be claimed
+    CLAIMED = "claimed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+OPEN_TASK_STATES = frozenset({TaskState.READY, TaskState.CLAIMED})
+
+
+class DeadlineKind(StrEnum):
+    STEP = "step"
+    DOSSIER = "dossier"
+    TIMER = "timer"
+
+
+class EndOutcome(StrEnum):
+    """Value of the ``outcome`` property on a BPMN end event."""
+
+    RESOLVED = "resolved"
+    REFUSED = "refused"
+
+
+class NonconformityStatus(StrEnum):
+    OPEN = "open"
+    ACTION_RECORDED = "action_recorded"
+    CLOSED = "closed"
