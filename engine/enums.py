@@ -117,3 +117,24 @@ class NonconformityStatus(StrEnum):
     OPEN = "open"
     ACTION_RECORDED = "action_recorded"
     CLOSED = "closed"
+
+
+class EventKind(StrEnum):
+    SUBMITTED = "submitted"
+    RECEIVED = "received"
+    HANDED_OVER = "handed_over"  # giao: a step becomes ready for a (possibly other) unit
+    TAKEN_OVER = "taken_over"  # nhận: the receiving unit's officer takes it
+    RELEASED = "released"
+    REASSIGNED = "reassigned"
+    STEP_COMPLETED = "step_completed"
+    STEP_OVERDUE = "step_overdue"
+    DOSSIER_OVERDUE = "dossier_overdue"
+    NONCONFORMITY_RAISED = "nonconformity_raised"
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    SUPPLEMENTED = "supplemented"
+    TIMER_FIRED = "timer_fired"
+    RESOLVED = "resolved"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+    APOLOGY_ISSUED = "apology_issued"
+    RETURNED = "returned"

@@ -1,0 +1,300 @@
+"""The ``motcua`` command line (scripts and administrators rely on these exact forms)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime, time
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from engine.calendar import LOCAL_TZ, WorkingCalendar
+from engine.context import EngineContext
+from engine.db.migrate import upgrade
+from engine.db.session import Database
+from engine.errors import MotcuaError
+
+DEFAULT_PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+
+
+def _ctx() -> EngineContext:
+    return EngineContext(Database())
+
+
+def friendly_errors(func):
+    """Domain errors end the command with their message and exit status 1, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except MotcuaError as err:
+            click.echo(f"Lỗi: {err.message}", err=True)
+            if err.message_en != err.message:
+                click.echo(f"Error: {err.message_en}", err=True)
+            for detail in err.details if isinstance(err.details, list) else []:
+                click.echo(f"  - {detail}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(help="motcua — quy trình một cửa theo ISO 9001 / one-stop-shop procedures engine.")
+def cli() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command(help="Tạo hoặc nâng cấp cơ sở dữ liệu / create or upgrade the database.")
+def init() -> None:
+    db = Database()
+    upgrade(db)
+    click.echo(f"Cơ sở dữ liệu đã sẵn sàng / database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.group(help="Thủ tục hành chính / procedure packages.")
+def procedures() -> None:
+    pass
+
+
+@procedures.command("validate", help="Kiểm tra gói thủ tục / validate procedure package folders.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def procedures_validate(paths: tuple[Path, ...]) -> None:
+    from engine.procedures.validator import validate_package
+
+    failed = False
+    for path in paths:
+        problems = [p for p in validate_package(path) if p.severity == "error"]
+        if problems:
+            failed = True
+            click.echo(f"✗ {path}: {len(problems)} lỗi / problem(s)")
+            for problem in problems:
+                click.echo(f"  {problem}")
+        else:
+            click.echo(f"✓ {path}: hợp lệ / valid")
+    sys.exit(1 if failed else 0)
+
+
+@procedures.command("publish", help="Ban hành phiên bản mới / publish procedure package folders.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--note", default="", help="Ghi chú thay đổi / change note.")
+@friendly_errors
+def procedures_publish(paths: tuple[Path, ...], note: str) -> None:
+    from engine.publishing import publish
+
+    ctx = _ctx()
+    for path in paths:
+        result = publish(ctx, path, note=note)
+        state = "đã ban hành / published" if result.created else "không đổi / unchanged"
+        click.echo(f"{result.code} ({result.slug}) v{result.number} {result.content_hash[:12]} — {state}")
+
+
+@cli.group(help="Cơ quan / agencies.")
+def agencies() -> None:
+    pass
+
+
+@agencies.command("add")
+@click.argument("code")
+@click.option("--name", required=True)
+@click.option("--level", required=True, help="province, commune, …")
+@click.option("--parent", "parent", default=None, help="Mã cơ quan cấp trên / parent agency code.")
+@friendly_errors
+def agencies_add(code: str, name: str, level: str, parent: str | None) -> None:
+    from engine.org import add_agency
+
+    add_agency(_ctx(), code, name, level, parent)
+    click.echo(f"Đã thêm cơ quan / agency added: {code}")
+
+
+@cli.group(help="Đơn vị / units.")
+def units() -> None:
+    pass
+
+
+@units.command("add")
+@click.argument("code")
+@click.option("--agency", required=True)
+@click.option("--name", required=True)
+@friendly_errors
+def units_add(code: str, agency: str, name: str) -> None:
+    from engine.org import add_unit
+
+    add_unit(_ctx(), code, agency, name)
+    click.echo(f"Đã thêm đơn vị / unit added: {agency}/{code}")
+
+
+@cli.group(help="Người dùng / users.")
+def users() -> None:
+    pass
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--agency", required=True)
+@click.option("--unit", default=None)
+@click.option("--role", "roles", multiple=True, required=True)
+@click.option("--password", required=True)
+@click.option("--full-name", default="")
+@friendly_errors
+def users_add(username: str, agency: str, unit: str | None, roles: tuple[str, ...], password: str, full_name: str) -> None:
+    from engine.org import add_user
+
+    add_user(_ctx(), username, agency, list(roles), password, unit_code=unit, full_name=full_name)
+    click.echo(f"Đã thêm người dùng / user added: {username}")
+
+
+@cli.group(help="Mã truy cập API / API tokens.")
+def tokens() -> None:
+    pass
+
+
+@tokens.command("issue")
+@click.argument("username")
+@friendly_errors
+def tokens_issue(username: str) -> None:
+    from engine.org import issue_token
+
+    click.echo(issue_token(_ctx(), username))
+
+
+@cli.group(help="Lịch làm việc / working calendar.")
+def calendar() -> None:
+    pass
+
+
+def _parse_local(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' không phải thời điểm ISO 8601 (ví dụ 2026-11-20T16:00).") from None
+    return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+
+
+def _parse_cutoff(value: str | None) -> time | None:
+    if value is None:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' không phải giờ dạng HH:MM.") from None
+
+
+def _calendar_for_cli() -> WorkingCalendar:
+    """The configured calendar when a database exists, else the national one."""
+    try:
+        return _ctx().calendar()
+    except Exception:  # no database yet: holidays from the package are still exact
+        return WorkingCalendar()
+
+
+@calendar.command("due", help="Tính hạn theo thời gian làm việc / due instant in working time.")
+@click.option("--from", "start", required=True, help="Giờ địa phương ISO 8601, ví dụ 2026-11-20T16:00.")
+@click.option("--duration", required=True, help="ISO 8601 (P3D, PT4H) hoặc same_day.")
+@click.option("--cutoff", default=None, help="Giờ chốt nhận hồ sơ HH:MM.")
+@friendly_errors
+def calendar_due(start: str, duration: str, cutoff: str | None) -> None:
+    due = _calendar_for_cli().due(_parse_local(start), duration, _parse_cutoff(cutoff))
+    click.echo(due.astimezone(LOCAL_TZ).isoformat(timespec="minutes"))
+
+
+@calendar.command("set", help="Cấu hình ngày nghỉ/làm bù / configure an extra holiday or working day.")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--holiday/--working", required=True)
+@click.option("--note", default="")
+@friendly_errors
+def calendar_set(day: datetime, holiday: bool, note: str) -> None:
+    from engine.org import set_calendar_day
+
+    set_calendar_day(_ctx(), day.date(), working=not holiday, note=note)
+    click.echo(f"{day.date().isoformat()}: {'nghỉ / holiday' if holiday else 'làm việc / working day'}")
+
+
+@calendar.command("clear")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@friendly_errors
+def calendar_clear(day: datetime) -> None:
+    from engine.org import clear_calendar_day
+
+    clear_calendar_day(_ctx(), day.date())
+    click.echo(f"{day.date().isoformat()}: đã xóa cấu hình / cleared")
+
+
+@cli.command(help="Tạo dữ liệu mẫu / seed the demo organisation and publish processes/.")
+@click.option("--processes", "processes_dir", default=str(DEFAULT_PROCESSES_DIR),
+              type=click.Path(exists=True, file_okay=False, path_type=Path))
+@friendly_errors
+def demo(processes_dir: Path) -> None:
+    from engine.demo import seed
+
+    ctx = _ctx()
+    upgrade(ctx.db)
+    password, users_, publications = seed(ctx, processes_dir)
+    for pub in publications:
+        click.echo(f"Thủ tục / procedure {pub.code} ({pub.slug}) v{pub.number}")
+    click.echo("\nTài khoản mẫu (chỉ dùng để thử) / demo accounts (demo only):")
+    for user in users_:
+        click.echo(f"  {user.username:<28} {','.join(r.value for r in user.roles):<12} {user.agency} {user.unit or ''}")
+    click.echo(f"\nMật khẩu chung / shared demo password: {password}")
+
+
+@cli.command("demo-walk", help="Chạy thử một hồ sơ qua mọi bước / walk one demo dossier through every step.")
+@click.option("--procedure", "procedure_code", default="1.001193", show_default=True)
+@click.option("--desk", default="xa.motcua", show_default=True, help="Cán bộ một cửa tiếp nhận / receiving desk officer.")
+@friendly_errors
+def demo_walk(procedure_code: str, desk: str) -> None:
+    from engine.actors import Actor
+    from engine.org import user_by_username
+    from engine.walkthrough import walk
+
+    ctx = _ctx()
+    with ctx.db.transaction() as session:
+        actor = Actor.of(user_by_username(session, desk))
+    request = {"procedure_code": procedure_code, "channel": "desk", "documents": ["Tờ khai", "Giấy tờ kèm theo"],
+               "applicant": {"name": "Nguyễn Văn An", "id_number": "001234567890", "phone": "0912345678",
+                             "address": "Thôn Đông, xã An Bình"}, "data": {}}
+    result = walk(ctx, actor, request)
+    r = result.receipt
+    click.echo(f"Hồ sơ / dossier {r.code} — {r.procedure_name}")
+    click.echo(f"  PIN tra cứu / lookup PIN: {r.pin}")
+    click.echo(f"  Tiếp nhận / received: {r.received_at.astimezone(LOCAL_TZ):%d/%m/%Y %H:%M}, "
+               f"hẹn trả / appointment: {r.due_at.astimezone(LOCAL_TZ):%d/%m/%Y %H:%M}")
+    for step, officer, outcome in result.steps:
+        click.echo(f"  • {step:<32} {officer:<28} {outcome}")
+    click.echo(f"  Trạng thái / status: {result.status}")
+
+
+@cli.command(help="Vòng quét thời hạn / the timer sweep loop.")
+@click.option("--interval", default=30.0, show_default=True, help="Giây giữa hai lần quét / seconds between sweeps.")
+@click.option("--once", is_flag=True, help="Quét một lần rồi thoát / sweep once and exit.")
+def worker(interval: float, once: bool) -> None:
+    from engine.sweep import run_worker, sweep
+
+    ctx = _ctx()
+    if once:
+        click.echo(str(sweep(ctx)))
+        return
+    run_worker(ctx, interval=interval)
+
+
+@cli.group(help="Kiểm tra hồ sơ lưu vết / audit.")
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help="Kiểm tra chuỗi băm của mọi hồ sơ / check every dossier's hash chain.")
+def audit_verify() -> None:
+    from engine.integrity import verify_all
+
+    broken, checked = verify_all(_ctx())
+    for link in broken:
+        click.echo(f"✗ {link}")
+    click.echo(f"{checked} hồ sơ đã kiểm tra / dossiers checked, {len(broken)} liên kết hỏng / broken links")
+    sys.exit(1 if broken else 0)
+
+
+def main() -> None:
+    cli(prog_name="motcua")
+
+

@@ -1,0 +1,12 @@
+"""All tables; importing this package registers them on ``Base.metadata``."""
+
+from engine.db.models.base import Base
+from engine.db.models.org import Agency, ApiToken, CalendarDay, Unit, User, UserRole
+from engine.db.models.procedures import Procedure, ProcedureVersion
+from engine.db.models.dossiers import Deadline, Dossier, DossierCounter, Task
+from engine.db.models.records import AuditEntry, Event, Nonconformity
+
+__all__ = [
+    "Base", "Agency", "ApiToken", "CalendarDay", "Unit", "User", "UserRole", "Procedure", "ProcedureVersion",
+    "Deadline", "Dossier", "DossierCounter", "Task", "AuditEntry", "Event", "Nonconformity",
+]

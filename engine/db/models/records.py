@@ -1,0 +1,72 @@
+"""Records: the per-dossier hash-chained event log, the security audit log, nonconformities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db.models.base import Base
+from engine.db.types import JSONData, UTCDateTime
+
+
+class Event(Base):
+    """Append-only; ``hash`` covers the event and the previous event's hash for the same dossier."""
+
+    __tablename__ = "events"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "seq", name="uq_events_dossier_seq"),
+        Index("ix_events_kind_at", "kind", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict] = mapped_column(JSONData)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """Security and administration log: refused attempts, publications, organisation changes."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    actor_name: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    allowed: Mapped[bool] = mapped_column(default=True)
+    detail: Mapped[dict] = mapped_column(JSONData, default=dict)
+
+
+class Nonconformity(Base):
+    """A late step (ISO 9001 §10.2), attributed to the unit of the step's lane."""
+
+    __tablename__ = "nonconformities"
+    __table_args__ = (
+        UniqueConstraint("task_id", name="uq_nonconformities_task_id"),
+        Index("ix_nonconformities_unit_status", "unit_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    step_id: Mapped[str] = mapped_column(String(120))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    cause: Mapped[str | None] = mapped_column(Text)
+    corrective_action: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,88 @@
+"""Database connection and the transaction boundary every use case goes through."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine.errors import Conflict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/motcua.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url_from_env() -> str:
+    return os.environ.get("MOTCUA_DATABASE_URL", DEFAULT_DATABASE_URL)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+        _serialise_sqlite_writers(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """SQLite: take the write lock when a transaction begins (BEGIN IMMEDIATE), so two writers queue
+    instead of failing half-way; the second then sees the first's result and gets a clean conflict."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let us emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    def __init__(self, url: str | None = None):
+        self.url = url or database_url_from_env()
+        self.engine = make_engine(self.url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error; lost races become Conflict."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except StaleDataError as exc:
+            raise Conflict(
+                "Hồ sơ vừa được người khác cập nhật; hãy tải lại và thử lại.",
+                message_en="The dossier was just changed by someone else; reload and try again.",
+            ) from exc
+        except OperationalError as exc:
+            if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+                raise Conflict(
+                    "Cơ sở dữ liệu đang bận; hãy thử lại.", message_en="The database is busy; try again."
+                ) from exc
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

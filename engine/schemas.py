@@ -1,0 +1,77 @@
+"""marshmallow schemas for the data that crosses the engine's boundary (requests into use cases)."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from engine.enums import Channel
+from engine.errors import InvalidInput
+
+MAX_TEXT = 2000
+REASON_MIN = 5
+
+
+class ApplicantSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(required=True, validate=validate.Length(min=2, max=255))
+    id_number = fields.String(load_default="", validate=validate.Regexp(r"^[0-9A-Za-z]{0,20}$"))
+    phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9+ .()-]{0,20}$"))
+    email = fields.Email(load_default=None, allow_none=True)
+    address = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class ReceiveSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    applicant = fields.Nested(ApplicantSchema, required=True)
+    channel = fields.String(load_default=Channel.DESK.value, validate=validate.OneOf([c.value for c in Channel]))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+    documents = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
+    agency_code = fields.String(load_default=None, allow_none=True)
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=REASON_MIN, max=MAX_TEXT))
+
+
+class SupplementRequestSchema(ReasonSchema):
+    missing = fields.List(fields.String(validate=validate.Length(min=1, max=500)), required=True,
+                          validate=validate.Length(min=1))
+
+
+class SupplementSchema(Schema):
+    documents = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list)
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class ApologySchema(ReasonSchema):
+    new_due_at = fields.AwareDateTime(required=True, default_timezone=None)
+
+
+class CompleteSchema(Schema):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+def load(schema: type[Schema], payload: dict | None) -> dict:
+    """Validate ``payload`` or raise InvalidInput listing every field problem."""
+    try:
+        return schema().load(payload or {})
+    except ValidationError as err:
+        raise InvalidInput(
+            "Dữ liệu không hợp lệ: " + "; ".join(f"{k}: {v}" for k, v in _flatten(err.messages)),
+            message_en="Invalid data: " + "; ".join(f"{k}: {v}" for k, v in _flatten(err.messages)),
+            details=err.messages,
+        ) from None
+
+
+def _flatten(messages, prefix=""):
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flatten(value, f"{prefix}{key}.")
+    else:
+        text = " ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
+        yield prefix.rstrip("."), text

@@ -1,0 +1,153 @@
+"""Keeps the read model in step with the workflow: after every change to a dossier's workflow,
+READY user tasks get inbox rows and deadlines, vanished ones are cancelled, timers are scheduled,
+and a finished workflow resolves or refuses the dossier."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.actors import Actor
+from engine.authz import agency_chain
+from engine.calendar import LOCAL_TZ, WorkingCalendar
+from engine.db.models import Agency, Deadline, Dossier, Nonconformity, Task, Unit
+from engine.enums import (
+    OPEN_TASK_STATES, DeadlineKind, DossierStatus, EndOutcome, EventKind, NonconformityStatus, TaskState,
+)
+from engine.errors import InvalidState
+from engine.events import record
+from engine.procedures.card import LaneRule
+from engine.runtime import (
+    CompiledProcedure, end_outcome, ready_user_tasks, task_lane, timer_expression, waiting_timers,
+)
+
+RECEPTION_LANE_LABEL = "Tiếp nhận"
+
+
+def resolve_lane(session: Session, dossier_agency_id: int, lane: str, rule: LaneRule) -> tuple[int, int | None]:
+    """The agency (by level up the tree from the responsible agency) and unit a lane routes to."""
+    agency_id = dossier_agency_id
+    if rule.level:
+        chain = agency_chain(session, agency_id)
+        levels = dict(session.execute(select(Agency.id, Agency.level).where(Agency.id.in_(chain))).all())
+        matches = [aid for aid in chain if levels[aid] == rule.level]
+        if not matches:
+            raise InvalidState(
+                f"Không có cơ quan cấp '{rule.level}' phía trên cơ quan chịu trách nhiệm để nhận bước của làn '{lane}'.",
+                message_en=f"No agency of level '{rule.level}' above the responsible agency for lane '{lane}'.",
+            )
+        agency_id = matches[0]
+    unit_id = None
+    if rule.unit:
+        unit_id = session.scalar(select(Unit.id).where(Unit.agency_id == agency_id, Unit.code == rule.unit))
+        if unit_id is None:
+            code = session.scalar(select(Agency.code).where(Agency.id == agency_id))
+            raise InvalidState(
+                f"Cơ quan '{code}' chưa có đơn vị mã '{rule.unit}' mà làn '{lane}' của thủ tục yêu cầu.",
+                message_en=f"Agency '{code}' has no unit '{rule.unit}' required by lane '{lane}'.",
+            )
+    return agency_id, unit_id
+
+
+def check_lanes_resolvable(session: Session, agency_id: int, compiled: CompiledProcedure) -> None:
+    for lane, rule in compiled.card.lanes.items():
+        resolve_lane(session, agency_id, lane, rule)
+
+
+def open_tasks(session: Session, dossier: Dossier) -> list[Task]:
+    return list(session.scalars(
+        select(Task).where(Task.dossier_id == dossier.id, Task.state.in_(list(OPEN_TASK_STATES))).order_by(Task.id)
+    ))
+
+
+def close_deadlines(session: Session, now: datetime, *, dossier: Dossier | None = None, task: Task | None = None,
+                    kind: DeadlineKind | None = None) -> None:
+    stmt = update(Deadline).where(Deadline.done_at.is_(None)).values(done_at=now)
+    if dossier is not None:
+        stmt = stmt.where(Deadline.dossier_id == dossier.id)
+    if task is not None:
+        stmt = stmt.where(Deadline.task_id == task.id)
+    if kind is not None:
+        stmt = stmt.where(Deadline.kind == kind.value)
+    session.execute(stmt, execution_options={"synchronize_session": False})
+
+
+def raise_nonconformity(session: Session, task: Task, now: datetime, actor: Actor | None) -> None:
+    """A late step is a nonconformity of its lane's unit (ISO 9001 §10.2); raised once per step."""
+    if session.scalar(select(Nonconformity.id).where(Nonconformity.task_id == task.id)):
+        return
+    unit_id = task.unit_id if task.unit_id is not None else (task.assignee.unit_id if task.assignee else None)
+    session.add(Nonconformity(dossier_id=task.dossier_id, task_id=task.id, agency_id=task.agency_id, unit_id=unit_id,
+                              step_id=task.step_id, raised_at=now, due_at=task.due_at,
+                              status=NonconformityStatus.OPEN.value))
+    record(session, task.dossier, EventKind.NONCONFORMITY_RAISED, actor, now, task_id=task.id, step=task.step_id,
+           unit_id=unit_id, due_at=task.due_at.isoformat())
+
+
+def sync(session: Session, dossier: Dossier, compiled: CompiledProcedure, workflow, calendar: WorkingCalendar,
+         now: datetime, actor: Actor | None, handed_from: Task | None = None) -> None:
+    rows = {t.workflow_task_id: t for t in open_tasks(session, dossier)}
+    ready = ready_user_tasks(workflow)
+    ready_ids = {str(t.id) for t in ready}
+    for workflow_task_id, row in rows.items():
+        if workflow_task_id not in ready_ids:  # withdrawn by the process itself (boundary timer, gateway)
+            row.state, row.finished_at = TaskState.CANCELLED.value, now
+            close_deadlines(session, now, task=row)
+    for spiff_task in ready:
+        if str(spiff_task.id) not in rows:
+            _open_step(session, dossier, compiled, spiff_task, calendar, now, actor, handed_from)
+    _schedule_timers(session, dossier, workflow, calendar, now)
+    if workflow.completed:
+        _finish(session, dossier, workflow, calendar, now, actor)
+
+
+def _open_step(session, dossier, compiled, spiff_task, calendar, now, actor, handed_from) -> Task:
+    lane = task_lane(spiff_task)
+    rule = compiled.lane_rule(lane)
+    agency_id, unit_id = resolve_lane(session, dossier.agency_id, lane, rule)
+    deadline = compiled.deadline(spiff_task.task_spec)
+    row = Task(dossier_id=dossier.id, workflow_task_id=str(spiff_task.id), step_id=spiff_task.task_spec.name,
+               step_name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name, lane=lane, role=rule.role.value,
+               agency_id=agency_id, unit_id=unit_id, state=TaskState.READY.value, deadline=str(deadline),
+               ready_at=now, due_at=calendar.add(now, deadline), dossier_code=dossier.code,
+               procedure_name=compiled.card.name, applicant_name=dossier.applicant_name)
+    session.add(row)
+    session.flush()
+    session.add(Deadline(dossier_id=dossier.id, kind=DeadlineKind.STEP.value, task_id=row.id, due_at=row.due_at))
+    record(session, dossier, EventKind.HANDED_OVER, actor, now, task_id=row.id, step=row.step_id,
+           step_name=row.step_name, from_lane=handed_from.lane if handed_from else RECEPTION_LANE_LABEL,
+           from_unit_id=handed_from.unit_id if handed_from else _reception_unit(actor),
+           to_lane=lane, to_agency_id=agency_id, to_unit_id=unit_id, due_at=row.due_at.isoformat())
+    return row
+
+
+def _reception_unit(actor: Actor | None) -> int | None:
+    return actor.unit_id if actor else None
+
+
+def _schedule_timers(session, dossier, workflow, calendar, now) -> None:
+    known = set(session.scalars(select(Deadline.workflow_task_id).where(
+        Deadline.dossier_id == dossier.id, Deadline.kind == DeadlineKind.TIMER.value)))
+    for timer in waiting_timers(workflow):
+        if str(timer.id) in known:
+            continue
+        kind, value = timer_expression(timer)
+        due = calendar.add(now, value) if kind == "duration" else datetime.fromisoformat(value).astimezone(LOCAL_TZ)
+        session.add(Deadline(dossier_id=dossier.id, kind=DeadlineKind.TIMER.value, workflow_task_id=str(timer.id),
+                             due_at=due, detail={"step": timer.task_spec.name, kind: value}))
+
+
+def _finish(session, dossier, workflow, calendar, now, actor) -> None:
+    close_deadlines(session, now, dossier=dossier)
+    data = workflow.last_task.data if workflow.last_task is not None else workflow.data
+    if end_outcome(workflow) == EndOutcome.REFUSED:
+        dossier.status = DossierStatus.REFUSED.value
+        dossier.closed_reason = str(data.get("refusal_reason") or "")
+        record(session, dossier, EventKind.REFUSED, actor, now, reason=dossier.closed_reason, by_process=True)
+    else:
+        dossier.status = DossierStatus.RESOLVED.value
+        record(session, dossier, EventKind.RESOLVED, actor, now)
+    dossier.resolved_at = now
+    dossier.outcome = calendar.classify(now, dossier.statutory_due_at).value

@@ -1,0 +1,88 @@
+"""Shared fixtures: a migrated, seeded template database copied per test, and a clock tests drive."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from engine.actors import Actor
+from engine.calendar import LOCAL_TZ
+from engine.context import EngineContext
+from engine.db.migrate import upgrade
+from engine.db.session import Database
+from engine import demo, org
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES = ROOT / "processes"
+PASSWORD = "test-password-1"
+FOREIGN_XA = "000.00.32.H99"
+FOREIGN_PREFIX = "xa2"
+
+
+class FakeClock:
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set_local(self, text: str) -> None:
+        self.now = datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ).astimezone(timezone.utc)
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def local(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "motcua.db"
+    ctx = EngineContext(Database(f"sqlite:///{path}"), clock=FakeClock(local("2026-12-01T08:00")))
+    upgrade(ctx.db)
+    demo.seed(ctx, PROCESSES, password=PASSWORD)
+    # A second commune with the same structure: "foreign" to the demo commune's officers.
+    org.add_agency(ctx, FOREIGN_XA, "UBND xã Bình An", "commune", demo.PROVINCE)
+    for unit, name in [("MC", "Bộ phận Một cửa"), ("VP", "Văn phòng HĐND và UBND"), ("KT", "Phòng Kinh tế"),
+                       ("VHXH", "Phòng Văn hóa - Xã hội")]:
+        org.add_unit(ctx, unit, FOREIGN_XA, name)
+    for user in demo.demo_users():
+        if user.agency == demo.XA:
+            org.add_user(ctx, user.username.replace("xa.", f"{FOREIGN_PREFIX}.", 1), FOREIGN_XA,
+                         [r.value for r in user.roles], PASSWORD, unit_code=user.unit, full_name=user.full_name)
+    ctx.db.dispose()
+    return path
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(local("2026-12-07T08:00"))  # a Monday
+
+
+@pytest.fixture
+def ctx(template_db, tmp_path, clock) -> EngineContext:
+    path = tmp_path / "motcua.db"
+    shutil.copy(template_db, path)
+    context = EngineContext(Database(f"sqlite:///{path}"), clock=clock)
+    yield context
+    context.db.dispose()
+
+
+@dataclass
+class People:
+    ctx: EngineContext
+
+    def __call__(self, username: str) -> Actor:
+        with self.ctx.db.transaction() as session:
+            return Actor.of(org.user_by_username(session, username))
+
+
+@pytest.fixture
+def people(ctx) -> People:
+    return People(ctx)
