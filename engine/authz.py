@@ -84,7 +84,7 @@ def check_task(actor: Actor, action: Action, task: Task) -> None:
     allowed = {
         Action.CLAIM: may_work_task(actor, task),
         Action.COMPLETE: may_work_task(actor, task),
-        Action.RELEASE: task.assignee_id == actor.id or heads_unit_of(actor, task),
+        Action.RELEASE: (task.assignee_id in (None, actor.id) and may_work_task(actor, task)) or heads_unit_of(actor, task),
         Action.REASSIGN: heads_unit_of(actor, task),
     }.get(action, False)
     if not allowed:

@@ -43,7 +43,8 @@ def friendly_errors(func):
 
 @click.group(help="motcua — quy trình một cửa theo ISO 9001 / one-stop-shop procedures engine.")
 def cli() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("engine").setLevel(logging.INFO)
 
 
 @cli.command(help="Tạo hoặc nâng cấp cơ sở dữ liệu / create or upgrade the database.")

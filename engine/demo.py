@@ -77,7 +77,7 @@ def seed(ctx: EngineContext, processes_dir: Path, password: str | None = None) -
     password = password or os.environ.get("MOTCUA_DEMO_PASSWORD") or f"demo-{secrets.token_hex(4)}"
     with ctx.db.transaction() as session:
         existing_agencies = set(session.scalars(select(Agency.code)))
-        existing_units = set(session.execute(select(Agency.code, Unit.code).join(Agency, Unit.agency_id == Agency.id)).tuples())
+        existing_units = set(session.execute(select(Agency.code, Unit.code).join(Agency, Unit.agency_id == Agency.id)).all())
     for code, name, level, parent, units in AGENCIES:
         if code not in existing_agencies:
             add_agency(ctx, code, name, level.value, parent)

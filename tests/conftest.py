@@ -21,6 +21,7 @@ PROCESSES = ROOT / "processes"
 PASSWORD = "test-password-1"
 FOREIGN_XA = "000.00.32.H99"
 FOREIGN_PREFIX = "xa2"
+SECOND_SPECIALIST = "xa.vp.chuyenvien2"
 
 
 class FakeClock:
@@ -56,6 +57,10 @@ def template_db(tmp_path_factory) -> Path:
         if user.agency == demo.XA:
             org.add_user(ctx, user.username.replace("xa.", f"{FOREIGN_PREFIX}.", 1), FOREIGN_XA,
                          [r.value for r in user.roles], PASSWORD, unit_code=user.unit, full_name=user.full_name)
+    org.add_user(ctx, SECOND_SPECIALIST, demo.XA, ["specialist"], PASSWORD, unit_code="VP")
+    for prefix, agency in (("xa", demo.XA), (FOREIGN_PREFIX, FOREIGN_XA)):
+        for role in ("designer", "auditor", "admin"):
+            org.add_user(ctx, f"{prefix}.{role}", agency, [role], PASSWORD)
     ctx.db.dispose()
     return path
 

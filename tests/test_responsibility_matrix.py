@@ -1,0 +1,96 @@
+"""Responsibility boundaries (DOMAIN §2): every role × every use case × own / foreign agency.
+
+Each case prepares a dossier in the state the action needs, so an allowed action succeeds and a
+refused one raises NotAuthorized, leaves the dossier unchanged and is written to the audit log."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import dossiers, tasks
+from engine.authz import Action
+from engine.errors import NotAuthorized
+from engine.reception import receive
+from engine.views import dossier_detail
+from engine.walkthrough import complete_open_steps
+from tests.conftest import FOREIGN_PREFIX, local
+from tests.helpers import denials, dossier, open_tasks, request
+
+ROLES = {
+    "desk": "motcua",
+    "specialist": "vp.chuyenvien",
+    "unit_head": "vp.truongphong",
+    "leader": "lanhdao",
+    "designer": "designer",
+    "auditor": "auditor",
+    "admin": "admin",
+}
+
+# Who may act in their OWN agency; in a foreign agency nobody may.
+ALLOWED = {
+    Action.RECEIVE: {"desk"},
+    Action.VIEW: {"desk", "specialist", "unit_head", "leader", "auditor"},
+    Action.CLAIM: {"specialist"},
+    Action.RELEASE: {"specialist", "unit_head"},
+    Action.COMPLETE: {"specialist"},
+    Action.REASSIGN: {"unit_head"},
+    Action.REQUEST_SUPPLEMENT: {"desk", "specialist"},
+    Action.SUPPLEMENT: {"desk"},
+    Action.REFUSE: {"desk", "leader"},
+    Action.WITHDRAW: {"desk"},
+    Action.APOLOGY: {"leader", "unit_head"},
+    Action.HAND_BACK: {"desk"},
+}
+
+REASON = {"reason": "Lý do ghi rõ bằng văn bản"}
+
+
+def _prepare(ctx, people, action):
+    """A dossier of the demo commune in the state the action needs; returns (code, task_id)."""
+    receipt = receive(ctx, people("xa.motcua"), request())
+    task = open_tasks(ctx, receipt.code)[0]
+    if action == Action.RELEASE:
+        tasks.claim(ctx, people("xa.vp.chuyenvien"), task.id)
+    elif action == Action.SUPPLEMENT:
+        dossiers.request_supplement(ctx, people("xa.motcua"), receipt.code, {**REASON, "missing": ["Tờ khai"]})
+    elif action == Action.HAND_BACK:
+        complete_open_steps(ctx, receipt.code)
+    return receipt.code, task.id
+
+
+def _act(ctx, actor, action, code, task_id):
+    return {
+        Action.RECEIVE: lambda: receive(ctx, actor, request(agency_code="000.00.31.H99")),
+        Action.VIEW: lambda: dossier_detail(ctx, actor, code),
+        Action.CLAIM: lambda: tasks.claim(ctx, actor, task_id),
+        Action.RELEASE: lambda: tasks.release(ctx, actor, task_id),
+        Action.COMPLETE: lambda: tasks.complete(ctx, actor, task_id, {"data": {"eligible": True}}),
+        Action.REASSIGN: lambda: tasks.reassign(ctx, actor, task_id, "xa.vp.chuyenvien2"),
+        Action.REQUEST_SUPPLEMENT: lambda: dossiers.request_supplement(ctx, actor, code, {**REASON, "missing": ["Tờ khai"]}),
+        Action.SUPPLEMENT: lambda: dossiers.supplement(ctx, actor, code, {"documents": ["Tờ khai"]}),
+        Action.REFUSE: lambda: dossiers.refuse(ctx, actor, code, REASON),
+        Action.WITHDRAW: lambda: dossiers.withdraw(ctx, actor, code, REASON),
+        Action.APOLOGY: lambda: dossiers.issue_apology(ctx, actor, code, {
+            **REASON, "new_due_at": local("2026-12-14T17:00").isoformat()}),
+        Action.HAND_BACK: lambda: dossiers.hand_back(ctx, actor, code),
+    }[action]()
+
+
+@pytest.mark.parametrize("where", ["own", "foreign"])
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+def test_matrix(ctx, people, action, role, where):
+    code, task_id = _prepare(ctx, people, action)
+    prefix = "xa" if where == "own" else FOREIGN_PREFIX
+    actor = people(f"{prefix}.{ROLES[role]}")
+    allowed = where == "own" and role in ALLOWED[action]
+    before = dossier(ctx, code).version
+    if allowed:
+        _act(ctx, actor, action, code, task_id)
+        assert denials(ctx) == []
+    else:
+        with pytest.raises(NotAuthorized):
+            _act(ctx, actor, action, code, task_id)
+        assert dossier(ctx, code).version == before
+        [entry] = denials(ctx)
+        assert entry.actor_name == actor.username and entry.action == action.value
