@@ -13,6 +13,7 @@ Evaluation outside a task (environment level) raises our errors directly.
 from __future__ import annotations
 
 import re
+import threading
 from collections import ChainMap
 from typing import Any
 
@@ -87,6 +88,7 @@ def _task_error(task, err) -> WorkflowTaskException:
 
 
 SCRIPT_ENGINE = SafeScriptEngine()
+_PARSE_LOCK = threading.Lock()
 
 
 def parse_process(bpmn_xml: bytes, process_id: str, *, filename: str = "process.bpmn", check_safety: bool = True,
@@ -107,9 +109,10 @@ def parse_process(bpmn_xml: bytes, process_id: str, *, filename: str = "process.
             )
     parser = SpiffBpmnParser(validator=VALIDATOR if validate_schema else None)
     try:
-        parser.add_bpmn_xml(root, filename)
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
+        with _PARSE_LOCK:  # Spiff's shared XSD validator keeps its error log on the object
+            parser.add_bpmn_xml(root, filename)
+            spec = parser.get_spec(process_id)
+            subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
         element = exc.id or None
         line = f" (dòng {exc.line_number})" if exc.line_number else ""

@@ -14,7 +14,7 @@ from engine.durations import WorkDuration, parse_duration
 from engine.enums import EndOutcome
 from engine.errors import InvalidDuration, PackageError, UnsafeExpression
 from engine.expressions import compile_expression
-from engine.procedures import ERROR, WARNING, Problem, errors
+from engine.procedures import ERROR, WARNING, Problem
 from engine.procedures.bpmn import REFUSED_TAGS, FLOW_NODE_TAGS, BpmnModel, Process, build_model, parse_bpmn_xml
 from engine.procedures.card import (
     CARD_FILE, PackageParts, ProcedureCard, ProcedurePackage, build_package, collect_package, read_package_dir,
