@@ -112,19 +112,20 @@ def _close(session: Session, ctx: EngineContext, actor: Actor, dossier: Dossier,
 
 def refuse(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> None:
     """Form 03: refusal with a written reason; every open step is cancelled."""
-    req = load(ReasonSchema, payload)
-    with guarded_transaction(ctx, actor, Action.REFUSE, code) as session:
-        dossier = _authorised(session, actor, Action.REFUSE, code)
-        _require_status(dossier, OPEN_DOSSIER_STATUSES, "từ chối")
-        _close(session, ctx, actor, dossier, DossierStatus.REFUSED, EventKind.REFUSED, req["reason"])
+    _close_on_request(ctx, actor, code, payload, Action.REFUSE, DossierStatus.REFUSED, EventKind.REFUSED, "từ chối")
 
 
 def withdraw(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> None:
+    """The applicant asked to stop; recorded by the desk with the reason."""
+    _close_on_request(ctx, actor, code, payload, Action.WITHDRAW, DossierStatus.WITHDRAWN, EventKind.WITHDRAWN, "rút")
+
+
+def _close_on_request(ctx, actor, code, payload, action, status, kind, action_vi) -> None:
     req = load(ReasonSchema, payload)
-    with guarded_transaction(ctx, actor, Action.WITHDRAW, code) as session:
-        dossier = _authorised(session, actor, Action.WITHDRAW, code)
-        _require_status(dossier, OPEN_DOSSIER_STATUSES, "rút")
-        _close(session, ctx, actor, dossier, DossierStatus.WITHDRAWN, EventKind.WITHDRAWN, req["reason"])
+    with guarded_transaction(ctx, actor, action, code) as session:
+        dossier = _authorised(session, actor, action, code)
+        _require_status(dossier, OPEN_DOSSIER_STATUSES, action_vi)
+        _close(session, ctx, actor, dossier, status, kind, req["reason"])
 
 
 def issue_apology(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> datetime:

@@ -23,11 +23,15 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def verify_password(password_hash: str, password: str) -> bool:
+def _verify(hasher: PasswordHasher, stored: str, secret: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return hasher.verify(stored, secret)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    return _verify(_hasher, password_hash, password)
 
 
 def new_pin() -> str:
@@ -39,10 +43,7 @@ def hash_pin(pin: str) -> str:
 
 
 def verify_pin(pin_hash: str, pin: str) -> bool:
-    try:
-        return _pin_hasher.verify(pin_hash, pin)
-    except (VerificationError, InvalidHashError):
-        return False
+    return _verify(_pin_hasher, pin_hash, pin)
 
 
 def new_token() -> str:
