@@ -35,6 +35,7 @@ class Action(StrEnum):
 
 # Dossier-level actions open to these roles in the dossier's responsible agency.
 _AGENCY_ROLES: dict[Action, frozenset[Role]] = {
+    Action.RECEIVE: frozenset({Role.DESK}),  # accepting an online submission
     Action.VIEW: frozenset({Role.DESK, Role.LEADER}),
     Action.REQUEST_SUPPLEMENT: frozenset({Role.DESK}),
     Action.SUPPLEMENT: frozenset({Role.DESK}),

@@ -32,7 +32,7 @@ def _authorised(session: Session, actor: Actor, action: Action, code: str) -> Do
     return dossier
 
 
-def _require_status(dossier: Dossier, allowed, action_vi: str) -> None:
+def require_status(dossier: Dossier, allowed, action_vi: str) -> None:
     if dossier.status not in allowed:
         raise InvalidState(
             f"Không thể {action_vi} khi hồ sơ {dossier.code} ở trạng thái '{dossier.status}'.",
@@ -46,7 +46,7 @@ def request_supplement(ctx: EngineContext, actor: Actor, code: str, payload: dic
     req = load(SupplementRequestSchema, payload)
     with guarded_transaction(ctx, actor, Action.REQUEST_SUPPLEMENT, code) as session:
         dossier = _authorised(session, actor, Action.REQUEST_SUPPLEMENT, code)
-        _require_status(dossier, SUPPLEMENTABLE, "yêu cầu bổ sung")
+        require_status(dossier, SUPPLEMENTABLE, "yêu cầu bổ sung")
         now = ctx.now()
         compiled, _ = load_workflow(dossier)
         paused = compiled.card.pause_on_supplement
@@ -64,7 +64,7 @@ def supplement(ctx: EngineContext, actor: Actor, code: str, payload: dict | None
     req = load(SupplementSchema, payload)
     with guarded_transaction(ctx, actor, Action.SUPPLEMENT, code) as session:
         dossier = _authorised(session, actor, Action.SUPPLEMENT, code)
-        _require_status(dossier, {DossierStatus.AWAITING_SUPPLEMENT}, "nhận bổ sung")
+        require_status(dossier, {DossierStatus.AWAITING_SUPPLEMENT}, "nhận bổ sung")
         now = ctx.now()
         calendar = ctx.calendar(session)
         paused_minutes = 0
@@ -124,7 +124,7 @@ def _close_on_request(ctx, actor, code, payload, action, status, kind, action_vi
     req = load(ReasonSchema, payload)
     with guarded_transaction(ctx, actor, action, code) as session:
         dossier = _authorised(session, actor, action, code)
-        _require_status(dossier, OPEN_DOSSIER_STATUSES, action_vi)
+        require_status(dossier, OPEN_DOSSIER_STATUSES, action_vi)
         _close(session, ctx, actor, dossier, status, kind, req["reason"])
 
 
@@ -134,7 +134,7 @@ def issue_apology(ctx: EngineContext, actor: Actor, code: str, payload: dict) ->
     req = load(ApologySchema, payload)
     with guarded_transaction(ctx, actor, Action.APOLOGY, code) as session:
         dossier = _authorised(session, actor, Action.APOLOGY, code)
-        _require_status(dossier, OPEN_DOSSIER_STATUSES, "xin lỗi và hẹn lại")
+        require_status(dossier, OPEN_DOSSIER_STATUSES, "xin lỗi và hẹn lại")
         if dossier.apology_issued_at is not None:
             raise InvalidState(f"Hồ sơ {code} đã được hẹn lại một lần; không thể hẹn lại lần nữa.",
                                message_en=f"Dossier {code} already has its one new appointment.")
@@ -160,7 +160,7 @@ def issue_apology(ctx: EngineContext, actor: Actor, code: str, payload: dict) ->
 def hand_back(ctx: EngineContext, actor: Actor, code: str, note: str = "") -> None:
     with guarded_transaction(ctx, actor, Action.HAND_BACK, code) as session:
         dossier = _authorised(session, actor, Action.HAND_BACK, code)
-        _require_status(dossier, {DossierStatus.RESOLVED}, "trả kết quả")
+        require_status(dossier, {DossierStatus.RESOLVED}, "trả kết quả")
         now = ctx.now()
         dossier.status, dossier.returned_at, dossier.result_note = DossierStatus.RETURNED.value, now, note or None
         record(session, dossier, EventKind.RETURNED, actor, now, note=note)

@@ -37,6 +37,51 @@ class Receipt:
     procedure_name: str
 
 
+def procedure_for(session, procedure_code: str, agency: Agency):
+    """The current version of a procedure, checked to be decidable by ``agency`` (level and units)."""
+    version = current_version(session, procedure_code)
+    compiled = SPEC_CACHE.get(version)
+    card = compiled.card
+    if card.level != agency.level:
+        raise InvalidInput(
+            f"Thủ tục '{card.name}' do cơ quan cấp '{card.level}' giải quyết; '{agency.name}' là cấp '{agency.level}'.",
+            message_en=f"Procedure '{card.code}' is decided at level '{card.level}'; agency '{agency.code}' is '{agency.level}'.",
+        )
+    check_lanes_resolvable(session, agency.id, compiled)
+    return version, compiled
+
+
+def new_dossier(session, version, agency: Agency, req: dict, pin_hash: str, now: datetime, status: DossierStatus,
+                received_by_id: int | None) -> Dossier:
+    dossier = Dossier(
+        code=next_code(session, agency.id, agency.code, now), pin_hash=pin_hash, procedure_version_id=version.id,
+        agency_id=agency.id, received_by_id=received_by_id, channel=req["channel"], status=status.value,
+        applicant=req["applicant"], applicant_name=req["applicant"]["name"], documents=req["documents"],
+        data=req["data"], received_at=now, effective_received_at=now, due_at=now, statutory_due_at=now,
+        paused_minutes=0, last_event_hash="", last_event_seq=0,
+    )
+    session.add(dossier)
+    session.flush()
+    return dossier
+
+
+def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier, compiled, now: datetime) -> None:
+    """The legal receipt: appointment from the (cut-off adjusted) receipt time, then the workflow starts."""
+    card = compiled.card
+    calendar = ctx.calendar(session)
+    due = calendar.due(now, card.statutory_duration, card.cutoff).astimezone(timezone.utc)
+    dossier.status, dossier.received_by_id = DossierStatus.RECEIVED.value, actor.id
+    dossier.received_at, dossier.effective_received_at = now, calendar.effective_receipt(now, card.cutoff)
+    dossier.due_at = dossier.statutory_due_at = due
+    record(session, dossier, EventKind.RECEIVED, actor, now, procedure=card.code,
+           version=dossier.procedure_version.number, channel=dossier.channel, documents=dossier.documents,
+           due_at=due.isoformat())
+    session.add(Deadline(dossier_id=dossier.id, kind=DeadlineKind.DOSSIER.value, due_at=due))
+    workflow = start_workflow(compiled, {**dossier.data, "channel": dossier.channel})
+    sync(session, dossier, compiled, workflow, calendar, now, actor)
+    save_workflow(dossier, workflow)
+
+
 def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
     req = load(ReceiveSchema, request)
     pin = new_pin()
@@ -44,31 +89,8 @@ def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
     with guarded_transaction(ctx, actor, Action.RECEIVE, req["procedure_code"]) as session:
         agency = agency_by_code(session, req["agency_code"]) if req["agency_code"] else session.get(Agency, actor.agency_id)
         check_receive(actor, session, agency.id)
-        version = current_version(session, req["procedure_code"])
-        compiled = SPEC_CACHE.get(version)
-        card = compiled.card
-        if card.level != agency.level:
-            raise InvalidInput(
-                f"Thủ tục '{card.name}' do cơ quan cấp '{card.level}' giải quyết; '{agency.name}' là cấp '{agency.level}'.",
-                message_en=f"Procedure '{card.code}' is decided at level '{card.level}'; agency '{agency.code}' is '{agency.level}'.",
-            )
-        check_lanes_resolvable(session, agency.id, compiled)
+        version, compiled = procedure_for(session, req["procedure_code"], agency)
         now = ctx.now()
-        calendar = ctx.calendar(session)
-        due = calendar.due(now, card.statutory_duration, card.cutoff).astimezone(timezone.utc)
-        dossier = Dossier(
-            code=next_code(session, agency.id, agency.code, now), pin_hash=pin_hash, procedure_version_id=version.id,
-            agency_id=agency.id, received_by_id=actor.id, channel=req["channel"], status=DossierStatus.RECEIVED.value,
-            applicant=req["applicant"], applicant_name=req["applicant"]["name"], documents=req["documents"],
-            received_at=now, effective_received_at=calendar.effective_receipt(now, card.cutoff), due_at=due,
-            statutory_due_at=due, paused_minutes=0, last_event_hash="", last_event_seq=0,
-        )
-        session.add(dossier)
-        session.flush()
-        record(session, dossier, EventKind.RECEIVED, actor, now, procedure=card.code, version=version.number,
-               channel=req["channel"], documents=req["documents"], due_at=due.isoformat())
-        session.add(Deadline(dossier_id=dossier.id, kind=DeadlineKind.DOSSIER.value, due_at=due))
-        workflow = start_workflow(compiled, {**req["data"], "channel": req["channel"]})
-        sync(session, dossier, compiled, workflow, calendar, now, actor)
-        save_workflow(dossier, workflow)
-        return Receipt(dossier.code, pin, dossier.status, now, due, card.code, card.name)
+        dossier = new_dossier(session, version, agency, req, pin_hash, now, DossierStatus.RECEIVED, actor.id)
+        start_processing(session, ctx, actor, dossier, compiled, now)
+        return Receipt(dossier.code, pin, dossier.status, now, dossier.due_at, compiled.card.code, compiled.card.name)

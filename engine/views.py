@@ -6,22 +6,71 @@ from sqlalchemy import select
 
 from engine.actors import Actor
 from engine.audit import guarded_transaction
-from engine.authz import Action, check_view
+from engine.authz import Action, check_task, check_view, may_on_dossier
 from engine.context import EngineContext
 from engine.db.models import Event, Unit
-from engine.enums import DOSSIER_STATUS_LABELS_VI, DossierStatus
+from engine.enums import DOSSIER_STATUS_LABELS_VI, OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DossierStatus
+from engine.errors import NotAuthorized
+from engine.online import RECEPTION_STEP
 from engine.security import verify_pin
-from engine.store import dossier_not_found, dossier_tasks, load_dossier
+from engine.store import compiled_for, dossier_not_found, dossier_tasks, load_dossier
 
 
-def _steps(tasks, units: dict[int, str]) -> list[dict]:
-    return [
-        {"id": t.id, "step_id": t.step_id, "step_name": t.step_name, "lane": t.lane, "role": t.role,
-         "unit": units.get(t.unit_id), "state": t.state, "assignee_id": t.assignee_id, "ready_at": t.ready_at,
-         "due_at": t.due_at, "finished_at": t.finished_at, "outcome": t.outcome, "overdue": t.overdue,
-         "paused": t.paused}
-        for t in tasks
-    ]
+def _steps(tasks, units: dict[int, str], actor: Actor | None = None, forms: dict | None = None) -> list[dict]:
+    steps = []
+    for t in tasks:
+        step = {"id": t.id, "step_id": t.step_id, "step_name": t.step_name, "lane": t.lane, "role": t.role,
+                "unit": units.get(t.unit_id), "state": t.state, "assignee_id": t.assignee_id,
+                "assignee": t.assignee.username if t.assignee else None, "ready_at": t.ready_at, "due_at": t.due_at,
+                "finished_at": t.finished_at, "outcome": t.outcome, "overdue": t.overdue, "paused": t.paused}
+        if actor is not None:
+            step["allowed"] = task_actions(actor, t) if t.state in OPEN_TASK_STATES else []
+            step["form"] = (forms or {}).get(t.step_id) if "complete" in step["allowed"] else None
+        steps.append(step)
+    return steps
+
+
+def task_actions(actor: Actor, task) -> list[str]:
+    """The step actions this actor may take now (what the dossier page offers, and only that)."""
+    allowed = []
+    for action in (Action.CLAIM, Action.COMPLETE, Action.RELEASE, Action.REASSIGN):
+        try:
+            check_task(actor, action, task)
+        except NotAuthorized:
+            continue
+        if action == Action.CLAIM and task.assignee_id is not None:
+            continue
+        if action == Action.COMPLETE and task.assignee_id not in (None, actor.id):
+            continue
+        if action == Action.RELEASE and task.assignee_id is None:
+            continue
+        if action in (Action.CLAIM, Action.COMPLETE) and task.step_id == RECEPTION_STEP:
+            continue  # an online submission is checked with accept / return / reject instead
+        allowed.append(action.value)
+    return allowed
+
+
+DOSSIER_ACTIONS = (Action.REQUEST_SUPPLEMENT, Action.SUPPLEMENT, Action.REFUSE, Action.WITHDRAW, Action.APOLOGY,
+                   Action.HAND_BACK, Action.RECEIVE)
+ACTION_STATUSES = {
+    Action.REQUEST_SUPPLEMENT: {DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.SUBMITTED},
+    Action.SUPPLEMENT: {DossierStatus.AWAITING_SUPPLEMENT},
+    Action.REFUSE: OPEN_DOSSIER_STATUSES,
+    Action.WITHDRAW: OPEN_DOSSIER_STATUSES,
+    Action.APOLOGY: {DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.AWAITING_SUPPLEMENT},
+    Action.HAND_BACK: {DossierStatus.RESOLVED},
+    Action.RECEIVE: {DossierStatus.SUBMITTED},
+}
+
+
+def dossier_actions(actor: Actor, dossier, tasks) -> list[str]:
+    """Dossier-level actions this actor may take in the dossier's current state."""
+    status = DossierStatus(dossier.status)
+    allowed = [a.value for a in DOSSIER_ACTIONS
+               if status in ACTION_STATUSES[a] and may_on_dossier(actor, a, dossier, tasks)]
+    if Action.APOLOGY.value in allowed and dossier.apology_issued_at is not None:
+        allowed.remove(Action.APOLOGY.value)
+    return allowed
 
 
 def _unit_names(session, tasks) -> dict[int, str]:
@@ -52,7 +101,9 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
             "effective_received_at": dossier.effective_received_at, "statutory_due_at": dossier.statutory_due_at,
             "paused_at": dossier.paused_at, "paused_minutes": dossier.paused_minutes, "overdue": dossier.overdue,
             "apology_issued_at": dossier.apology_issued_at, "closed_reason": dossier.closed_reason,
-            "steps": _steps(tasks, _unit_names(session, tasks)),
+            "steps": _steps(tasks, _unit_names(session, tasks), actor, compiled_for(dossier).package.forms),
+            "allowed": dossier_actions(actor, dossier, tasks),
+            "required_documents": dossier.procedure_version.card.get("required_documents", []),
             "events": [{"seq": e.seq, "kind": e.kind, "actor": e.actor_name, "at": e.at, "payload": e.payload,
                         "hash": e.hash} for e in events],
         }

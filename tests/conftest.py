@@ -91,3 +91,21 @@ class People:
 @pytest.fixture
 def people(ctx) -> People:
     return People(ctx)
+
+
+@pytest.fixture
+def app(ctx, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # anything the app writes (var/) stays in the test's folder
+    from web import create_app
+
+    application = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "LOOKUP_RATE_LIMIT": "5 per minute",
+                              "LOGIN_RATE_LIMIT": "5 per minute", "SUBMIT_RATE_LIMIT": "5 per minute"}, context=ctx)
+    from web.extensions import limiter
+
+    limiter.reset()
+    return application
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

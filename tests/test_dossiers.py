@@ -133,3 +133,34 @@ def test_public_lookup_by_code_and_pin(ctx, people):
         public_lookup(ctx, receipt.code[:-1] + "9", receipt.pin)
     assert type(wrong_pin.value) is type(unknown.value)
     assert wrong_pin.value.message.replace(receipt.code, "X") == unknown.value.message.replace(receipt.code[:-1] + "9", "X")
+
+
+def test_control_slip_has_one_block_per_hand_over(ctx, people):
+    from engine.records import control_slip
+
+    receipt = receive_sample(ctx, people)
+    [task] = open_tasks(ctx, receipt.code)
+    tasks.claim(ctx, people("xa.vp.chuyenvien"), task.id)
+    tasks.complete(ctx, people("xa.vp.chuyenvien"), task.id, {"data": {"eligible": True}})
+    slip = control_slip(ctx, people("xa.motcua"), receipt.code)
+    assert slip["form"] == "06" and slip["code"] == receipt.code and len(slip["blocks"]) == 2
+    first, second = slip["blocks"]
+    assert first["from_lane"] == "Tiếp nhận" and first["to_unit"] == "Văn phòng HĐND và UBND"
+    assert first["handed_by"] == "xa.motcua" and first["received_at"] is not None
+    assert first["outcome"] == "on_time"
+    assert second["from_lane"] == "Công chức Tư pháp - Hộ tịch" and second["state"] == "ready"
+
+
+def test_detail_offers_only_the_entitled_actions(ctx, people):
+    from engine.views import dossier_detail
+
+    receipt = receive_sample(ctx, people)
+    as_desk = dossier_detail(ctx, people("xa.motcua"), receipt.code)
+    assert set(as_desk["allowed"]) == {"request_supplement", "refuse", "withdraw"}
+    assert as_desk["steps"][0]["allowed"] == [] and as_desk["steps"][0]["form"] is None
+    as_specialist = dossier_detail(ctx, people("xa.vp.chuyenvien"), receipt.code)
+    assert as_specialist["allowed"] == ["request_supplement"]
+    assert as_specialist["steps"][0]["allowed"] == ["claim", "complete"]
+    assert as_specialist["steps"][0]["form"]["required"] == ["eligible"]
+    as_leader = dossier_detail(ctx, people("xa.lanhdao"), receipt.code)
+    assert set(as_leader["allowed"]) == {"refuse", "apology"}

@@ -45,6 +45,8 @@ class Dossier(Base):
     applicant: Mapped[dict] = mapped_column(JSONData)
     applicant_name: Mapped[str] = mapped_column(String(255), index=True)
     documents: Mapped[list] = mapped_column(JSONData)
+    data: Mapped[dict] = mapped_column(JSONData, default=dict)  # what the applicant declared at submission
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # online submissions, before receipt
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # recorded receipt time (never shifted)
     effective_received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # after cut-off adjustment
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # appointment; pushed by pauses and apology

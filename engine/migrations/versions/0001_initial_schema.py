@@ -163,6 +163,8 @@ def upgrade() -> None:
     sa.Column('applicant', sa.JSON().with_variant(sa.JSON(), 'sqlite'), nullable=False),
     sa.Column('applicant_name', sa.String(length=255), nullable=False),
     sa.Column('documents', sa.JSON().with_variant(sa.JSON(), 'sqlite'), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(sa.JSON(), 'sqlite'), nullable=False),
+    sa.Column('submitted_at', engine.db.types.UTCDateTime(), nullable=True),
     sa.Column('received_at', engine.db.types.UTCDateTime(), nullable=False),
     sa.Column('effective_received_at', engine.db.types.UTCDateTime(), nullable=False),
     sa.Column('due_at', engine.db.types.UTCDateTime(), nullable=False),

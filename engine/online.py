@@ -1,0 +1,135 @@
+"""Online submission (DOMAIN §3): the citizen submits without an account; the dossier waits in the
+desk's inbox for the completeness check, then is received (workflow starts), returned as incomplete
+with ONE list of what is missing (Form 02), or refused at reception (Form 03)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine.actors import Actor
+from engine.audit import guarded_transaction
+from engine.authz import Action, check_dossier
+from engine.context import EngineContext
+from engine.db.models import Dossier, Task
+from engine.enums import Channel, DossierStatus, EventKind, Role, TaskState
+from engine.errors import InvalidInput
+from engine.events import record
+from engine.org import agency_by_code
+from engine.reception import new_dossier, procedure_for, start_processing
+from engine.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
+from engine.security import hash_pin, new_pin, verify_pin
+from engine.steps import close_deadlines
+from engine.store import dossier_not_found, dossier_tasks, load_dossier
+from engine.dossiers import require_status
+
+RECEPTION_STEP = "kiem_tra_tiep_nhan"
+RECEPTION_STEP_NAME = "Kiểm tra, tiếp nhận hồ sơ trực tuyến"
+RECEPTION_LANE = "Bộ phận Một cửa"
+RECEPTION_DEADLINE = "PT8H"  # the desk checks an online dossier within one working day
+
+
+@dataclass(frozen=True)
+class Submission:
+    code: str
+    pin: str
+    status: str
+    submitted_at: datetime
+
+
+def submit_online(ctx: EngineContext, request: dict) -> Submission:
+    req = load(ReceiveSchema, {**(request or {}), "channel": Channel.ONLINE.value})
+    if not req["agency_code"]:
+        raise InvalidInput("Hãy chọn cơ quan nhận hồ sơ.", message_en="Choose the agency to submit to.",
+                           details={"agency_code": ["required"]})
+    pin = new_pin()
+    pin_hash = hash_pin(pin)
+    with ctx.db.transaction() as session:
+        agency = agency_by_code(session, req["agency_code"])
+        version, compiled = procedure_for(session, req["procedure_code"], agency)
+        now = ctx.now()
+        dossier = new_dossier(session, version, agency, req, pin_hash, now, DossierStatus.SUBMITTED, None)
+        dossier.submitted_at = now
+        record(session, dossier, EventKind.SUBMITTED, None, now, procedure=compiled.card.code,
+               documents=req["documents"])
+        _open_reception_step(session, ctx, dossier, compiled.card.name, now)
+        return Submission(dossier.code, pin, dossier.status, now)
+
+
+def _open_reception_step(session, ctx: EngineContext, dossier: Dossier, procedure_name: str, now: datetime) -> None:
+    session.add(Task(
+        dossier_id=dossier.id, workflow_task_id=f"reception:{dossier.id}:{dossier.last_event_seq}",
+        step_id=RECEPTION_STEP, step_name=RECEPTION_STEP_NAME, lane=RECEPTION_LANE, role=Role.DESK.value,
+        agency_id=dossier.agency_id, unit_id=None, state=TaskState.READY.value, deadline=RECEPTION_DEADLINE,
+        ready_at=now, due_at=ctx.calendar(session).add(now, RECEPTION_DEADLINE), dossier_code=dossier.code,
+        procedure_name=procedure_name, applicant_name=dossier.applicant_name,
+    ))
+
+
+def _close_reception_step(session, dossier: Dossier, actor: Actor, now: datetime, ctx: EngineContext) -> None:
+    for task in dossier_tasks(session, dossier):
+        if task.step_id == RECEPTION_STEP and task.state in (TaskState.READY, TaskState.CLAIMED):
+            task.state, task.finished_at, task.finished_by_id = TaskState.COMPLETED.value, now, actor.id
+            task.assignee_id = task.assignee_id or actor.id
+            task.outcome = ctx.calendar(session).classify(now, task.due_at).value
+            close_deadlines(session, now, task=task)
+
+
+def _pending(session, actor: Actor, action: Action, code: str, allowed=frozenset({DossierStatus.SUBMITTED})):
+    dossier = load_dossier(session, code)
+    check_dossier(actor, action, dossier, dossier_tasks(session, dossier))
+    require_status(dossier, allowed, "xử lý hồ sơ trực tuyến")
+    return dossier
+
+
+def accept_submission(ctx: EngineContext, actor: Actor, code: str) -> datetime:
+    """The dossier is complete: it is received now, with its appointment, and processing starts."""
+    with guarded_transaction(ctx, actor, Action.RECEIVE, code) as session:
+        dossier = _pending(session, actor, Action.RECEIVE, code)
+        _, compiled = procedure_for(session, dossier.procedure_version.procedure.code, dossier.agency)
+        now = ctx.now()
+        _close_reception_step(session, dossier, actor, now, ctx)
+        start_processing(session, ctx, actor, dossier, compiled, now)
+        return dossier.due_at
+
+
+def return_incomplete(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> None:
+    """Form 02 before receipt: one written list of everything missing; not received until complete."""
+    req = load(SupplementRequestSchema, payload)
+    with guarded_transaction(ctx, actor, Action.REQUEST_SUPPLEMENT, code) as session:
+        dossier = _pending(session, actor, Action.REQUEST_SUPPLEMENT, code)
+        now = ctx.now()
+        _close_reception_step(session, dossier, actor, now, ctx)
+        dossier.status = DossierStatus.INCOMPLETE.value
+        record(session, dossier, EventKind.SUPPLEMENT_REQUESTED, actor, now, reason=req["reason"],
+               missing=req["missing"], before_receipt=True, officer=actor.full_name)
+
+
+def reject_submission(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> None:
+    """Form 03 at reception: refused with a written reason."""
+    req = load(ReasonSchema, payload)
+    with guarded_transaction(ctx, actor, Action.REFUSE, code) as session:
+        dossier = _pending(session, actor, Action.REFUSE, code,
+                           frozenset({DossierStatus.SUBMITTED, DossierStatus.INCOMPLETE}))
+        now = ctx.now()
+        _close_reception_step(session, dossier, actor, now, ctx)
+        dossier.status, dossier.closed_reason, dossier.resolved_at = DossierStatus.REJECTED.value, req["reason"], now
+        record(session, dossier, EventKind.REFUSED, actor, now, reason=req["reason"], at_reception=True)
+
+
+def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> None:
+    """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check."""
+    req = load(SupplementSchema, payload)
+    with ctx.db.transaction() as session:
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        if dossier is None or not verify_pin(dossier.pin_hash, pin or ""):
+            raise dossier_not_found(code)
+        require_status(dossier, {DossierStatus.INCOMPLETE}, "bổ sung trực tuyến")
+        now = ctx.now()
+        dossier.status = DossierStatus.SUBMITTED.value
+        dossier.documents = [*dossier.documents, *req["documents"]]
+        dossier.data = {**dossier.data, **req["data"]}
+        record(session, dossier, EventKind.SUPPLEMENTED, None, now, documents=req["documents"], before_receipt=True)
+        _open_reception_step(session, ctx, dossier, dossier.procedure_version.card["name"], now)

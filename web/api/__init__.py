@@ -1,0 +1,19 @@
+"""REST API under /api/v1 (flask-smorest: marshmallow schemas and the OpenAPI document)."""
+
+from __future__ import annotations
+
+from flask_smorest import Api, Blueprint
+
+API_PREFIX = "/api/v1"
+
+
+def blueprints() -> list[Blueprint]:
+    from web.api import dossiers, procedures, public, tasks
+
+    return [procedures.blp, dossiers.blp, tasks.blp, public.blp]
+
+
+def register(api: Api) -> None:
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for blueprint in blueprints():
+        api.register_blueprint(blueprint, url_prefix=API_PREFIX + blueprint.url_prefix)

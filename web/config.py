@@ -1,0 +1,50 @@
+"""Configuration from the environment (MOTCUA_*), with safe defaults for a single machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from engine.db.session import database_url_from_env
+
+SECRET_FILE = Path("var") / "secret_key"
+
+
+def _secret_key() -> str:
+    """MOTCUA_SECRET_KEY, else a key generated once and kept under var/ (never in the repository)."""
+    if key := os.environ.get("MOTCUA_SECRET_KEY"):
+        return key
+    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    if not SECRET_FILE.exists():
+        SECRET_FILE.write_text(secrets.token_urlsafe(48))
+        SECRET_FILE.chmod(0o600)
+    return SECRET_FILE.read_text().strip()
+
+
+def from_env() -> dict:
+    https = os.environ.get("MOTCUA_HTTPS", "0") == "1"
+    return {
+        "SECRET_KEY": _secret_key(),
+        "DATABASE_URL": database_url_from_env(),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PUBLIC_BASE_URL": os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("MOTCUA_RATELIMIT_STORAGE", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": os.environ.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LOOKUP_RATE_LIMIT": os.environ.get("MOTCUA_LOOKUP_RATE_LIMIT", "20 per minute"),
+        "SUBMIT_RATE_LIMIT": os.environ.get("MOTCUA_SUBMIT_RATE_LIMIT", "10 per minute"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MOTCUA_MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "API_TITLE": "motcua API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/swagger-ui/",
+    }
