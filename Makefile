@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv install demo clean
+.PHONY: run test venv install browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,17 @@ venv install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/motcua init
 	$(BIN)/motcua demo
-	$(BIN)/motcua demo-walk
+	$(BIN)/motcua serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null) \
+	      || echo "WARNING: could not install chromium; the browser tests will be SKIPPED"; \
+	  else echo "WARNING: chromium missing and not root; run 'sudo apt-get install chromium' or the browser tests will be SKIPPED"; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

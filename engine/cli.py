@@ -9,6 +9,7 @@ from functools import wraps
 from pathlib import Path
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.calendar import LOCAL_TZ, WorkingCalendar
 from engine.context import EngineContext
@@ -186,7 +187,7 @@ def _calendar_for_cli() -> WorkingCalendar:
     """The configured calendar when a database exists, else the national one."""
     try:
         return _ctx().calendar()
-    except Exception:  # no database yet: holidays from the package are still exact
+    except SQLAlchemyError:  # no database yet: holidays from the package are still exact
         return WorkingCalendar()
 
 

@@ -126,12 +126,12 @@ def list_inbox(ctx: EngineContext, actor: Actor, scope: str | Scope, *, limit: i
 def inbox_counts(ctx: EngineContext, actor: Actor, due_soon_hours: int = DEFAULT_DUE_SOON_HOURS) -> dict[str, int]:
     now = ctx.now()
     scopes = [s for s in Scope if s != Scope.UNIT or (actor.has(Role.UNIT_HEAD) and actor.unit_id is not None)]
+    # Filters first: the due-soon horizon may load the calendar in its own transaction, which must not
+    # wait on ours (SQLite serialises transactions with BEGIN IMMEDIATE).
+    conditions = {s.value: scope_filter(ctx, actor, s, due_soon_hours, now) for s in scopes}
     with ctx.db.transaction() as session:
-        return {
-            s.value: session.scalar(select(func.count()).select_from(Task).where(
-                scope_filter(ctx, actor, s, due_soon_hours, now)))
-            for s in scopes
-        }
+        return {scope: session.scalar(select(func.count()).select_from(Task).where(condition))
+                for scope, condition in conditions.items()}
 
 
 def _row(task: Task, now: datetime) -> InboxRow:

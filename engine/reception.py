@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from sqlalchemy import select
+
 from engine.actors import Actor
 from engine.audit import guarded_transaction
 from engine.authz import Action, check_receive
@@ -13,7 +15,7 @@ from engine.codes import next_code
 from engine.context import EngineContext
 from engine.db.models import Agency, Deadline, Dossier
 from engine.enums import DeadlineKind, DossierStatus, EventKind
-from engine.errors import InvalidInput
+from engine.errors import InvalidInput, MotcuaError
 from engine.events import record
 from engine.org import agency_by_code
 from engine.publishing import current_version
@@ -49,6 +51,21 @@ def procedure_for(session, procedure_code: str, agency: Agency):
         )
     check_lanes_resolvable(session, agency.id, compiled)
     return version, compiled
+
+
+def agencies_for(ctx: EngineContext, procedure_code: str) -> list[dict]:
+    """The agencies that can decide a published procedure (its level, every lane resolvable to a unit there):
+    where a citizen may submit it."""
+    with ctx.db.transaction() as session:
+        compiled = SPEC_CACHE.get(current_version(session, procedure_code))
+        result = []
+        for agency in session.scalars(select(Agency).where(Agency.level == compiled.card.level).order_by(Agency.code)):
+            try:
+                check_lanes_resolvable(session, agency.id, compiled)
+            except MotcuaError:
+                continue
+            result.append({"code": agency.code, "name": agency.name, "level": agency.level})
+        return result
 
 
 def new_dossier(session, version, agency: Agency, req: dict, pin_hash: str, now: datetime, status: DossierStatus,

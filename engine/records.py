@@ -23,7 +23,8 @@ def control_slip(ctx: EngineContext, actor: Actor, code: str) -> dict:
             Event.dossier_id == dossier.id, Event.kind == EventKind.HANDED_OVER.value))}
         unit_ids = {t.unit_id for t in tasks} | {e.payload.get("from_unit_id") for e in handovers.values()}
         units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids - {None}))).all())
-        user_ids = {t.assignee_id for t in tasks} | {t.finished_by_id for t in tasks}
+        user_ids = ({t.assignee_id for t in tasks} | {t.finished_by_id for t in tasks}
+                    | {e.actor_id for e in handovers.values()})
         users = dict(session.execute(select(User.id, User.full_name).where(User.id.in_(user_ids - {None}))).all())
         blocks = []
         for task in sorted(tasks, key=lambda t: (t.ready_at, t.id)):
@@ -32,7 +33,7 @@ def control_slip(ctx: EngineContext, actor: Actor, code: str) -> dict:
                 "step_id": task.step_id, "step_name": task.step_name,
                 "from_unit": units.get(handed.payload.get("from_unit_id")) if handed else None,
                 "from_lane": handed.payload.get("from_lane") if handed else None,
-                "handed_by": handed.actor_name if handed else None,
+                "handed_by": users.get(handed.actor_id, handed.actor_name) if handed else None,
                 "handed_at": task.ready_at, "to_unit": units.get(task.unit_id), "to_lane": task.lane,
                 "received_by": users.get(task.assignee_id), "received_at": task.claimed_at,
                 "due_at": task.due_at, "finished_at": task.finished_at, "finished_by": users.get(task.finished_by_id),

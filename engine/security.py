@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -40,6 +41,11 @@ def new_pin() -> str:
 
 def hash_pin(pin: str) -> str:
     return _pin_hasher.hash(pin)
+
+
+@lru_cache(maxsize=1)
+def decoy_pin_hash() -> str:
+    return hash_pin(new_pin())
 
 
 def verify_pin(pin_hash: str, pin: str) -> bool:

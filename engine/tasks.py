@@ -5,18 +5,17 @@ from __future__ import annotations
 from uuid import UUID
 
 from jsonschema import Draft202012Validator, FormatChecker
-from SpiffWorkflow.util.task import TaskState as SpiffState
 from sqlalchemy import select
+from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.actors import Actor
 from engine.audit import guarded_transaction
 from engine.authz import Action, check_task
 from engine.context import EngineContext
-from engine.db.models import Task
+from engine.db.models import Task, User
 from engine.enums import OPEN_TASK_STATES, DossierStatus, EventKind, Outcome, TaskState
 from engine.errors import Conflict, FormValidationError, InvalidInput, InvalidState
 from engine.events import record
-from engine.org import user_by_username
 from engine.runtime import advance
 from engine.schemas import CompleteSchema, load
 from engine.steps import close_deadlines, raise_nonconformity, sync
@@ -78,9 +77,9 @@ def reassign(ctx: EngineContext, actor: Actor, task_id: int, username: str) -> N
         task = load_task(session, task_id)
         check_task(actor, Action.REASSIGN, task)
         _ensure_open(task)
-        target = user_by_username(session, username)
-        roles = {r.role for r in target.roles}
-        if not (target.active and target.agency_id == task.agency_id and target.unit_id == task.unit_id
+        target = session.scalar(select(User).where(User.username == username))
+        roles = {r.role for r in target.roles} if target else set()
+        if target is None or not (target.active and target.agency_id == task.agency_id and target.unit_id == task.unit_id
                 and task.role in roles):
             raise InvalidInput(
                 f"'{username}' không thuộc đơn vị của bước này hoặc không có vai trò '{task.role}'.",
@@ -141,10 +140,4 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | Non
         sync(session, dossier, compiled, workflow, calendar, now, actor, handed_from=task)
         save_workflow(dossier, workflow)
         return outcome
-
-
-def find_open_task(session, dossier_id: int, step_id: str) -> Task | None:
-    return session.scalar(select(Task).where(Task.dossier_id == dossier_id, Task.step_id == step_id,
-                                             Task.state.in_(list(OPEN_TASK_STATES))))
-
 

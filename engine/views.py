@@ -8,11 +8,11 @@ from engine.actors import Actor
 from engine.audit import guarded_transaction
 from engine.authz import Action, check_task, check_view, may_on_dossier
 from engine.context import EngineContext
-from engine.db.models import Event, Unit
+from engine.db.models import Dossier, Event, Unit
 from engine.enums import DOSSIER_STATUS_LABELS_VI, OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DossierStatus
 from engine.errors import NotAuthorized
 from engine.online import RECEPTION_STEP
-from engine.security import verify_pin
+from engine.security import decoy_pin_hash, verify_pin
 from engine.store import compiled_for, dossier_not_found, dossier_tasks, load_dossier
 
 
@@ -112,8 +112,9 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
 def public_lookup(ctx: EngineContext, code: str, pin: str) -> dict:
     """What a citizen may see: no internal data, no names of officers. A wrong PIN looks like an unknown code."""
     with ctx.db.transaction() as session:
-        dossier = load_dossier(session, code)
-        if not verify_pin(dossier.pin_hash, pin or ""):
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        # Verify against a throw-away hash for unknown codes too, so timing does not tell codes apart.
+        if not verify_pin(dossier.pin_hash if dossier else decoy_pin_hash(), pin or "") or dossier is None:
             raise dossier_not_found(code)
         tasks = dossier_tasks(session, dossier)
         units = _unit_names(session, tasks)

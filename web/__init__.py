@@ -11,7 +11,7 @@ from engine.context import EngineContext
 from engine.db.session import Database
 from web import config as web_config
 from web import errors
-from web.extensions import api, csrf, limiter, login_manager
+from web.extensions import api as rest_api, csrf, limiter, login_manager  # not "api": web.api is the REST package
 from web.i18n import LANGUAGES, current_language, translate
 
 
@@ -26,13 +26,13 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     login_manager.login_message = None
     csrf.init_app(app)
     limiter.init_app(app)
-    api.init_app(app)
+    rest_api.init_app(app)
 
     from web import api as api_package
     from web.officer import bp as officer_bp
     from web.public import bp as public_bp
 
-    api_package.register(api)
+    api_package.register(rest_api)
     csrf.exempt("web.api")
     for blueprint in api_package.blueprints():
         csrf.exempt(blueprint)

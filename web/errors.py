@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 
 from flask import jsonify, render_template, request
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import MotcuaError
+from web.extensions import api
 from web.i18n import message_of
 
 log = logging.getLogger(__name__)
@@ -16,6 +18,23 @@ log = logging.getLogger(__name__)
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
               422: "invalid_input", 429: "rate_limited", 500: "internal_error"}
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(metadata={"description": "Stable machine-readable code, e.g. not_found, form_invalid."})
+    message = fields.String(metadata={"description": "Message in the caller's language (Vietnamese by default)."})
+    details = fields.Raw(metadata={"description": "Field problems (object or list) or extra context."})
+
+
+class ErrorSchema(Schema):
+    """The JSON error envelope of every /api response below (documentation only)."""
+
+    error = fields.Nested(ErrorDetailSchema)
+
+
+# The OpenAPI document describes errors with this envelope rather than flask-smorest's default
+# (read by Api.init_app, so it is set before the app factory runs).
+api.ERROR_SCHEMA = ErrorSchema
 
 
 def wants_json() -> bool:

@@ -2,6 +2,9 @@
 
 from flask import Blueprint
 
-bp = Blueprint("officer", __name__, url_prefix="/officer")
+from web import display
 
-from web.officer import pages  # noqa: E402,F401  (routes register on import)
+bp = Blueprint("officer", __name__, url_prefix="/officer")
+display.install(bp)
+
+from web.officer import pages, inbox, dossier, reception, records  # noqa: E402,F401  (routes register on import)

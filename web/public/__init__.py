@@ -2,6 +2,9 @@
 
 from flask import Blueprint
 
+from web import display
+
 bp = Blueprint("public", __name__)
+display.install(bp)
 
 from web.public import pages  # noqa: E402,F401  (routes register on import)

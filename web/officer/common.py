@@ -1,0 +1,54 @@
+"""What every officer view shares: the engine context, the acting officer, and how a POST reports back."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import current_app, flash, redirect, request, url_for
+
+from engine.actors import Actor
+from engine.errors import MotcuaError, NotAuthorized
+from web.auth import current_actor
+from web.i18n import message_of, translate
+
+
+def ctx():
+    return current_app.extensions["motcua"]
+
+
+def actor() -> Actor:
+    return current_actor()
+
+
+def lines(text: str | None) -> list[str]:
+    """One item per line, blanks dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site (never another host) may be a redirect target."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def run_action(call: Callable[[], object], success: str | Callable[[object], str], back: str):
+    """Run ONE engine use case for a POST: flash its result or its error (user's language) and go back.
+    NotAuthorized is not a flash: it becomes the 403 page."""
+    try:
+        result = call()
+    except NotAuthorized:
+        raise
+    except MotcuaError as error:
+        flash(message_of(error), "error")
+    else:
+        flash(success(result) if callable(success) else translate(success), "success")
+    return redirect(back)
+
+
+def back_to_dossier(code: str) -> str:
+    return url_for("officer.dossier", code=code)
+
+
+def form_text(name: str) -> str:
+    return (request.form.get(name) or "").strip()

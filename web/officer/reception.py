@@ -1,0 +1,62 @@
+"""The reception desk: choose a published procedure, enter the applicant and tick the documents received;
+the engine receives the dossier and the officer lands on the receipt (Form 01) with the PIN shown once."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import login_required
+
+from engine.errors import InvalidInput, MotcuaError, NotAuthorized
+from engine.publishing import get_procedure, list_procedures
+from engine.reception import receive
+from web.i18n import message_of
+from web.officer import bp
+from web.officer.common import actor, ctx, form_text, lines
+
+APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
+PIN_ONCE = "pin_once"
+
+
+def applicant_from(form) -> dict:
+    applicant = {key: (form.get(f"applicant.{key}") or "").strip() for key in APPLICANT_FIELDS}
+    if not applicant["email"]:
+        applicant["email"] = None
+    return applicant
+
+
+def documents_from(form) -> list[str]:
+    return [d.strip() for d in form.getlist("documents") if d.strip()] + lines(form.get("other_documents"))
+
+
+@bp.get("/reception")
+@login_required
+def reception():
+    code = (request.args.get("procedure") or "").strip()
+    if not code:
+        return render_template("officer/reception_pick.html", procedures=list_procedures(ctx()))
+    return render_template("officer/reception.html", procedure=get_procedure(ctx(), code), values={}, checked=set())
+
+
+@bp.post("/reception")
+@login_required
+def reception_submit():
+    code = form_text("procedure_code")
+    request_data = {"procedure_code": code, "channel": "desk", "applicant": applicant_from(request.form),
+                    "documents": documents_from(request.form), "data": {}}
+    try:
+        receipt = receive(ctx(), actor(), request_data)
+    except NotAuthorized:
+        raise
+    except InvalidInput as error:  # show the form again as it was filled
+        flash(message_of(error), "error")
+        if not code:
+            return redirect(url_for("officer.reception"))
+        values = {f"applicant.{k}": request.form.get(f"applicant.{k}", "") for k in APPLICANT_FIELDS}
+        values["other_documents"] = request.form.get("other_documents", "")
+        return render_template("officer/reception.html", procedure=get_procedure(ctx(), code), values=values,
+                               checked=set(request.form.getlist("documents"))), 422
+    except MotcuaError as error:
+        flash(message_of(error), "error")
+        return redirect(url_for("officer.reception"))
+    session[PIN_ONCE] = {"code": receipt.code, "pin": receipt.pin}  # shown on the next receipt view only
+    return redirect(url_for("officer.receipt", code=receipt.code))
