@@ -191,11 +191,16 @@ def test_unknown_or_malformed_task_ids(ctx, client, task_id, status):
         assert_error(act(client, ctx, HEAD, task_id, action, body), status, "not_found")
 
 
-def test_session_authenticated_calls_work_without_csrf_token(ctx, client, people, task):
-    """Browser calls (Flask-Login session) reach the API; the API blueprints are CSRF-exempt for now."""
+def test_session_authenticated_calls_need_the_csrf_token(ctx, client, people, task):
+    """Browser calls (Flask-Login session) reach the API; writes must carry the session's CSRF token."""
+    from tests.page_helpers import csrf
+
     _, task_id = task
     with client.session_transaction() as session:
         session["_user_id"] = str(people(SPECIALIST).id)
         session["_fresh"] = True
     assert client.get(f"{API}/tasks?scope=available").get_json()["total"] == 1
-    assert client.post(f"{API}/tasks/{task_id}/claim").status_code == 200
+    refused = client.post(f"{API}/tasks/{task_id}/claim")
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "bad_request"
+    token = csrf(client, "/officer/")
+    assert client.post(f"{API}/tasks/{task_id}/claim", headers={"X-CSRFToken": token}).status_code == 200

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, abort, redirect, request, send_from_directory, session, url_for
+from flask_login import current_user
 from swagger_ui_bundle import swagger_ui_path
 
 from engine.context import EngineContext
 from engine.db.session import Database
 from web import config as web_config
 from web import errors
+from web.auth import bearer_token
 from web.extensions import api as rest_api, csrf, limiter, login_manager  # not "api": web.api is the REST package
 from web.i18n import LANGUAGES, current_language, translate
 
@@ -33,9 +35,15 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     from web.public import bp as public_bp
 
     api_package.register(rest_api)
-    csrf.exempt("web.api")
+    # Token clients need no CSRF token; browser sessions calling the API must send X-CSRFToken.
     for blueprint in api_package.blueprints():
         csrf.exempt(blueprint)
+
+    @app.before_request
+    def _csrf_for_session_api_calls():
+        if (request.path.startswith(api_package.API_PREFIX) and request.method not in ("GET", "HEAD", "OPTIONS")
+                and bearer_token() is None and current_user.is_authenticated):
+            csrf.protect()
     app.register_blueprint(officer_bp)
     app.register_blueprint(public_bp)
     errors.register(app)
