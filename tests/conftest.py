@@ -12,7 +12,7 @@ import pytest
 from engine.actors import Actor
 from engine.calendar import LOCAL_TZ
 from engine.context import EngineContext
-from engine.db.migrate import upgrade
+from engine.db.migrate import create_schema
 from engine.db.session import Database
 from engine import demo, org
 
@@ -46,7 +46,7 @@ def local(text: str) -> datetime:
 def template_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("template") / "motcua.db"
     ctx = EngineContext(Database(f"sqlite:///{path}"), clock=FakeClock(local("2026-12-01T08:00")))
-    upgrade(ctx.db)
+    create_schema(ctx.db)
     demo.seed(ctx, PROCESSES, password=PASSWORD)
     # A second commune with the same structure: "foreign" to the demo commune's officers.
     org.add_agency(ctx, FOREIGN_XA, "UBND xã Bình An", "commune", demo.PROVINCE)

@@ -31,8 +31,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     rest_api.init_app(app)
 
     from web import api as api_package
-    from web.officer import bp as officer_bp
-    from web.public import bp as public_bp
+    from web.blueprints import page_blueprints
 
     api_package.register(rest_api)
     # Token clients need no CSRF token; browser sessions calling the API must send X-CSRFToken.
@@ -44,8 +43,8 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
         if (request.path.startswith(api_package.API_PREFIX) and request.method not in ("GET", "HEAD", "OPTIONS")
                 and bearer_token() is None and current_user.is_authenticated):
             csrf.protect()
-    app.register_blueprint(officer_bp)
-    app.register_blueprint(public_bp)
+    for blueprint in page_blueprints():
+        app.register_blueprint(blueprint)
     errors.register(app)
 
     @app.context_processor

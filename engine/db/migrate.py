@@ -28,3 +28,12 @@ def current_revision(db: Database) -> str | None:
 
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def create_schema(db: Database) -> None:
+    """Tables straight from the models, stamped at head (tests; tests/test_migrations.py keeps the
+    migrations equal to the models)."""
+    from engine.db.models import Base
+
+    Base.metadata.create_all(db.engine)
+    command.stamp(alembic_config(db), "head")
