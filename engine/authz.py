@@ -9,11 +9,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor
-from engine.db.models import Agency, Dossier, Task
+from engine.db.models import Agency, Dossier, Nonconformity, Task
 from engine.enums import OPEN_TASK_STATES, Role
 from engine.errors import NotAuthorized
 
@@ -31,6 +31,13 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     APOLOGY = "apology"
     HAND_BACK = "hand_back"
+    VIEW_NONCONFORMITIES = "view_nonconformities"
+    RECORD_CORRECTIVE_ACTION = "record_corrective_action"
+    CLOSE_NONCONFORMITY = "close_nonconformity"
+    VIEW_AUDIT_LOG = "view_audit_log"
+    MANAGE_OUTBOX = "manage_outbox"
+    VIEW_RECORDS = "view_records"  # an agency's registers: tracking book (Form 07), control slips
+    VIEW_REPORTS = "view_reports"  # KPIs and the dashboard (DOMAIN §7)
 
 
 # Dossier-level actions open to these roles in the dossier's responsible agency.
@@ -132,9 +139,134 @@ def check_view(actor: Actor, session: Session, dossier: Dossier, tasks: Iterable
         raise _deny(actor, Action.VIEW, f"hồ sơ {dossier.code}")
 
 
+RECORD_KEEPERS = frozenset({Role.DESK, Role.LEADER})
+
+
+def record_agencies(actor: Actor, session: Session) -> list[int]:
+    """The agencies whose registers the actor reads: its own for desk and leaders; for auditors, their agency
+    and every agency below it."""
+    agencies = [actor.agency_id] if actor.roles & RECORD_KEEPERS else []
+    if actor.has(Role.AUDITOR):
+        agencies += [a for a in _agencies_below(session, actor.agency_id) if a not in agencies]
+    return agencies
+
+
+def check_agency_records(actor: Actor, session: Session, agency_id: int) -> None:
+    if agency_id not in record_agencies(actor, session):
+        raise _deny(actor, Action.VIEW_RECORDS, f"sổ sách của cơ quan #{agency_id}")
+
+
 def _agencies_below(session: Session, agency_id: int) -> list[int]:
     result, frontier = [agency_id], [agency_id]
     while frontier:
         frontier = list(session.scalars(select(Agency.id).where(Agency.parent_id.in_(frontier))))
         result.extend(frontier)
     return result
+
+
+# --- oversight: nonconformities (ISO 9001 §10.2), the audit log, the notifications outbox -----------
+
+def nonconformity_scope(actor: Actor, session: Session, agency_id: int | None = None):
+    """Which nonconformities the actor sees: a unit head their unit's, a leader the agency's, an auditor
+    the agency's and every agency below it; narrowed to ``agency_id``, which must be among them."""
+    parts, agencies = [], set()
+    if actor.has(Role.UNIT_HEAD) and actor.unit_id is not None:
+        parts.append(and_(Nonconformity.agency_id == actor.agency_id, Nonconformity.unit_id == actor.unit_id))
+        agencies.add(actor.agency_id)
+    if actor.has(Role.LEADER):
+        parts.append(Nonconformity.agency_id == actor.agency_id)
+        agencies.add(actor.agency_id)
+    if actor.has(Role.AUDITOR):
+        below = _agencies_below(session, actor.agency_id)
+        parts.append(Nonconformity.agency_id.in_(below))
+        agencies.update(below)
+    if not parts or (agency_id is not None and agency_id not in agencies):
+        raise _deny(actor, Action.VIEW_NONCONFORMITIES,
+                    "danh sách điểm không phù hợp" + (f" của cơ quan #{agency_id}" if agency_id else ""))
+    scope = or_(*parts)
+    return scope if agency_id is None else and_(scope, Nonconformity.agency_id == agency_id)
+
+
+def may_on_nonconformity(actor: Actor, action: Action, session: Session, nc: Nonconformity) -> bool:
+    """The unit head of the nonconformity's unit (the agency's leader when no unit) records the cause and
+    the corrective action; an auditor of that agency or an agency above it verifies and closes."""
+    if action == Action.RECORD_CORRECTIVE_ACTION:
+        if actor.agency_id != nc.agency_id:
+            return False
+        if nc.unit_id is None:
+            return actor.has(Role.LEADER)
+        return actor.has(Role.UNIT_HEAD) and actor.unit_id == nc.unit_id
+    if action == Action.CLOSE_NONCONFORMITY:
+        return actor.has(Role.AUDITOR) and actor.agency_id in agency_chain(session, nc.agency_id)
+    return False
+
+
+def check_nonconformity(actor: Actor, action: Action, session: Session, nc: Nonconformity) -> None:
+    if not may_on_nonconformity(actor, action, session, nc):
+        raise _deny(actor, action, f"điểm không phù hợp #{nc.id}")
+
+
+def audit_log_agencies(actor: Actor, session: Session, agency_id: int | None = None) -> list[int]:
+    """Auditors browse the event and security logs of their agency and every agency below it (or of one
+    of those agencies, ``agency_id``)."""
+    below = _agencies_below(session, actor.agency_id) if actor.has(Role.AUDITOR) else []
+    if not below or (agency_id is not None and agency_id not in below):
+        raise _deny(actor, Action.VIEW_AUDIT_LOG, "nhật ký kiểm tra" + (f" của cơ quan #{agency_id}" if agency_id else ""))
+    return below if agency_id is None else [agency_id]
+
+
+def outbox_agency(actor: Actor, agency_id: int | None = None) -> int:
+    """Administrators see and retry their own agency's outgoing messages (``agency_id``: the one a message or
+    an officer belongs to, which must be theirs)."""
+    if not actor.has(Role.ADMIN) or (agency_id is not None and agency_id != actor.agency_id):
+        raise _deny(actor, Action.MANAGE_OUTBOX, "hộp thư đi" + (f" của cơ quan #{agency_id}" if agency_id else ""))
+    return actor.agency_id
+
+
+def check_designer(actor: Actor | None, action: str, target: str) -> None:
+    """Procedures (drafts, publication, migration of running dossiers) are changed by process designers only;
+    ``None`` is the command line, run by the system administrator."""
+    if actor is not None and not actor.has(Role.DESIGNER):
+        raise NotAuthorized(
+            f"Chỉ người thiết kế quy trình (Thư ký ISO) được thực hiện '{action}' đối với {target}.",
+            message_en=f"Only process designers may '{action}' on {target}.",
+            details={"action": action, "target": target},
+        )
+
+
+# --- reports (KPIs, DOMAIN §7) ----------------------------------------------------------------------
+# NOTE: restored by the oversight session after its edit accidentally cut these lines off the end of the
+# file; rebuilt from their callers (engine/kpis) and tests/test_kpis.py — the KPI session should re-check.
+
+def agencies_below(session: Session, agency_id: int) -> list[int]:
+    """The agency and every agency below it."""
+    return _agencies_below(session, agency_id)
+
+
+def report_unit_only(actor: Actor) -> bool:
+    """The actor reads reports only as a unit head (no agency-wide reporting role)."""
+    return not (actor.has(Role.LEADER) or actor.has(Role.AUDITOR))
+
+
+def report_agencies(actor: Actor, session: Session) -> list[int]:
+    """The agencies whose reports the actor reads: auditors their agency and those below it; leaders and
+    unit heads their own agency."""
+    if actor.has(Role.AUDITOR):
+        return _agencies_below(session, actor.agency_id)
+    if actor.has(Role.LEADER) or (actor.has(Role.UNIT_HEAD) and actor.unit_id is not None):
+        return [actor.agency_id]
+    return []
+
+
+def check_reports(actor: Actor, session: Session, agency_id: int, *, include_sub: bool = False,
+                  unit_id: int | None = None) -> None:
+    """Leaders read their agency, auditors theirs and every one below it (with or without the agencies below),
+    unit heads their own unit."""
+    allowed = (
+        (actor.has(Role.AUDITOR) and agency_id in _agencies_below(session, actor.agency_id))
+        or (actor.has(Role.LEADER) and agency_id == actor.agency_id and not include_sub)
+        or (actor.has(Role.UNIT_HEAD) and actor.unit_id is not None and agency_id == actor.agency_id
+            and not include_sub and unit_id == actor.unit_id)
+    )
+    if not allowed:
+        raise _deny(actor, Action.VIEW_REPORTS, f"báo cáo của cơ quan #{agency_id}")

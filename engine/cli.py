@@ -270,14 +270,21 @@ def demo_walk(procedure_code: str, desk: str) -> None:
 @cli.command(help="Vòng quét thời hạn / the timer sweep loop.")
 @click.option("--interval", default=30.0, show_default=True, help="Giây giữa hai lần quét / seconds between sweeps.")
 @click.option("--once", is_flag=True, help="Quét một lần rồi thoát / sweep once and exit.")
+@friendly_errors
 def worker(interval: float, once: bool) -> None:
+    from engine.escalation import OversightSettings
+    from engine.notify.delivery import RetryPolicy, deliver_due
+    from engine.notify.senders import senders_from_env
     from engine.sweep import run_worker, sweep
 
     ctx = _ctx()
+    OversightSettings.from_env(), RetryPolicy.from_env()  # a bad MOTCUA_* setting stops here, with its name
+    senders = senders_from_env()
     if once:
         click.echo(str(sweep(ctx)))
+        click.echo(str(deliver_due(ctx, senders)))
         return
-    run_worker(ctx, interval=interval)
+    run_worker(ctx, interval=interval, senders=senders)
 
 
 @cli.group(help="Kiểm tra hồ sơ lưu vết / audit.")
@@ -296,7 +303,28 @@ def audit_verify() -> None:
     sys.exit(1 if broken else 0)
 
 
+from engine.notify.cli import notifications  # noqa: E402  (its own module; registered here)
+
+cli.add_command(notifications)
+
+
+@cli.command("check", help="Đối chiếu trạng thái quy trình với hộp việc và thời hạn / check every dossier's "
+                           "workflow state against its inbox rows, deadlines and sweep events.")
+def check() -> None:
+    from engine.integrity import check_all
+
+    report = check_all(_ctx())
+    for problem in report.problems:
+        click.echo(f"✗ {problem}")
+    click.echo(f"{report.checked} hồ sơ đã kiểm tra / dossiers checked ({report.workflows_loaded} quy trình / "
+               f"workflows loaded), {len(report.problems)} sai lệch / inconsistencies")
+    sys.exit(0 if report.ok else 1)
+
+
 def main() -> None:
     cli(prog_name="motcua")
 
 
+
+
+from engine import cli_designer  # noqa: E402,F401  (procedures export / import / migrate register on the group)

@@ -14,20 +14,23 @@ from engine.authz import Action, check_dossier
 from engine.calendar import WorkingCalendar
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Task
-from engine.enums import OPEN_DOSSIER_STATUSES, DeadlineKind, DossierStatus, EventKind, TaskState
+from engine.enums import (
+    IN_PROCESS_STATUSES, OPEN_DOSSIER_STATUSES, DeadlineKind, DossierStatus, EventKind, TaskState,
+)
 from engine.errors import InvalidInput, InvalidState
 from engine.events import record
 from engine.schemas import ApologySchema, ReasonSchema, SupplementRequestSchema, SupplementSchema, load
 from engine.steps import close_deadlines, open_tasks
 from engine.store import dossier_tasks, load_dossier, load_workflow, save_workflow
 from engine.runtime import ready_user_tasks
+from engine.worktime import stamp_resolution
 
 MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY = 8 * 60  # "at least one working day before the appointment"
 SUPPLEMENTABLE = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})
 
 
 def _authorised(session: Session, actor: Actor, action: Action, code: str) -> Dossier:
-    dossier = load_dossier(session, code)
+    dossier = load_dossier(session, code, for_update=True)
     check_dossier(actor, action, dossier, dossier_tasks(session, dossier))
     return dossier
 
@@ -105,6 +108,8 @@ def _close(session: Session, ctx: EngineContext, actor: Actor, dossier: Dossier,
         [TaskState.READY.value, TaskState.CLAIMED.value])).values(state=TaskState.CANCELLED.value, finished_at=now),
         execution_options={"synchronize_session": False})
     close_deadlines(session, now, dossier=dossier)
+    if status == DossierStatus.REFUSED and dossier.status in IN_PROCESS_STATUSES:
+        stamp_resolution(dossier, ctx.calendar(session), now)  # a refusal is a decision, timed like a result
     dossier.status, dossier.closed_reason, dossier.paused_at = status.value, reason, None
     dossier.resolved_at = now
     record(session, dossier, kind, actor, now, reason=reason)

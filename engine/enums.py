@@ -68,6 +68,11 @@ OPEN_DOSSIER_STATUSES = frozenset(
     }
 )
 
+# Legally received and not yet decided: the statutory clock runs (or is paused awaiting supplementation).
+IN_PROCESS_STATUSES = frozenset(
+    {DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.AWAITING_SUPPLEMENT}
+)
+
 DOSSIER_STATUS_LABELS_VI = {
     DossierStatus.SUBMITTED: "Chờ tiếp nhận",
     DossierStatus.INCOMPLETE: "Chờ bổ sung trước khi tiếp nhận",
@@ -138,3 +143,63 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     APOLOGY_ISSUED = "apology_issued"
     RETURNED = "returned"
+    MIGRATED = "migrated"  # moved to a newer version of its procedure (engine.migration)
+
+
+class NotificationChannel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    CONSOLE = "console"  # the log file sender: officers without a contact, and the offline demo
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a worker; the claim lapses at next_attempt_at
+    SENT = "sent"
+    FAILED = "failed"  # attempts exhausted; an administrator may retry
+
+
+class NotificationTopic(StrEnum):
+    STEP_DUE_SOON = "step_due_soon"
+    STEP_OVERDUE = "step_overdue"
+    APOLOGY_PROMPT = "apology_prompt"
+    NONCONFORMITY_OVERDUE = "nc_overdue"
+    RECEIVED = "received"  # to the citizen from here on
+    SUPPLEMENT_REQUESTED = "supplement_requested"
+    RESULT_READY = "result_ready"
+    APOLOGY = "apology"
+
+
+class EscalationKind(StrEnum):
+    REMINDER = "reminder"
+    OVERDUE_NOTICE = "overdue_notice"
+    APOLOGY_PROMPT = "apology_prompt"
+    NONCONFORMITY_OVERDUE = "nc_overdue"
+
+
+NONCONFORMITY_STATUS_LABELS_VI = {
+    NonconformityStatus.OPEN: "Chưa có hành động khắc phục",
+    NonconformityStatus.ACTION_RECORDED: "Đã có hành động khắc phục, chờ kiểm tra",
+    NonconformityStatus.CLOSED: "Đã kiểm tra, đóng",
+}
+
+
+class VersionStatus(StrEnum):
+    """Document control of a procedure (ISO 9001 §7.5): a draft is worked on, one version is in force."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"  # the version new dossiers start on
+    RETIRED = "retired"  # superseded by a later version; dossiers started on it may still run
+
+
+VERSION_STATUS_LABELS_VI = {
+    VersionStatus.DRAFT: "Bản nháp",
+    VersionStatus.PUBLISHED: "Đang áp dụng",
+    VersionStatus.RETIRED: "Đã thay thế",
+}
+
+
+class DraftStatus(StrEnum):
+    OPEN = "open"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"

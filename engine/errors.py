@@ -92,3 +92,10 @@ class InvalidState(Conflict):
 
 class AlreadyExists(Conflict):
     code = "already_exists"
+
+
+class TooLarge(InvalidInput):
+    """An upload or file over its size limit, refused before it is read or parsed."""
+
+    http_status = 413
+    code = "too_large"

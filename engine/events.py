@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.actors import SYSTEM_NAME, Actor
 from engine.db.models import Dossier, Event
 from engine.enums import EventKind
+from engine.notify.citizen import on_event as notify_citizen
 
 GENESIS_HASH = "0" * 64
 
@@ -39,6 +40,7 @@ def record(session: Session, dossier: Dossier, kind: EventKind, actor: Actor | N
                   actor_name=actor_name, at=at, payload=payload, prev_hash=prev, hash=digest)
     session.add(event)
     dossier.last_event_seq, dossier.last_event_hash = seq, digest
+    notify_citizen(session, dossier, event)  # the outbox row commits with the event, or neither does
     return event
 
 

@@ -78,7 +78,7 @@ def _close_reception_step(session, dossier: Dossier, actor: Actor, now: datetime
 
 
 def _pending(session, actor: Actor, action: Action, code: str, allowed=frozenset({DossierStatus.SUBMITTED})):
-    dossier = load_dossier(session, code)
+    dossier = load_dossier(session, code, for_update=True)
     check_dossier(actor, action, dossier, dossier_tasks(session, dossier))
     require_status(dossier, allowed, "xử lý hồ sơ trực tuyến")
     return dossier
@@ -88,7 +88,8 @@ def accept_submission(ctx: EngineContext, actor: Actor, code: str) -> datetime:
     """The dossier is complete: it is received now, with its appointment, and processing starts."""
     with guarded_transaction(ctx, actor, Action.RECEIVE, code) as session:
         dossier = _pending(session, actor, Action.RECEIVE, code)
-        _, compiled = procedure_for(session, dossier.procedure_version.procedure.code, dossier.agency)
+        version, compiled = procedure_for(session, dossier.procedure_version.procedure.code, dossier.agency)
+        dossier.procedure_version = version  # it starts on the version in force at receipt, as its workflow does
         now = ctx.now()
         _close_reception_step(session, dossier, actor, now, ctx)
         start_processing(session, ctx, actor, dossier, compiled, now)
@@ -123,7 +124,7 @@ def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> N
     """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check."""
     req = load(SupplementSchema, payload)
     with ctx.db.transaction() as session:
-        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code).with_for_update())
         if dossier is None or not verify_pin(dossier.pin_hash, pin or ""):
             raise dossier_not_found(code)
         require_status(dossier, {DossierStatus.INCOMPLETE}, "bổ sung trực tuyến")

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from engine.actors import SYSTEM_NAME, Actor
 from engine.audit import guarded_transaction, audit
+from engine.authz import check_designer
 from engine.context import EngineContext
 from engine.db.models import Procedure, ProcedureVersion
-from engine.enums import Role
-from engine.errors import NotAuthorized, NotFound
+from engine.errors import AlreadyExists, NotFound
 from engine.procedures.card import ProcedurePackage
 from engine.procedures.spiff import lane_of, parse_process, step_properties
 from engine.procedures.validator import validate_or_raise
@@ -50,33 +50,43 @@ def steps_of(package: ProcedurePackage) -> dict[str, dict]:
 
 def publish(ctx: EngineContext, source: str | Path | ProcedurePackage, note: str = "",
             actor: Actor | None = None) -> Publication:
+    """Publish a package folder or a loaded package (a draft is published by engine.drafts.publish_draft)."""
     package = source if isinstance(source, ProcedurePackage) else validate_or_raise(source)
     with guarded_transaction(ctx, actor, "publish", package.card.code) as session:
-        if actor is not None and not actor.has(Role.DESIGNER):
-            raise NotAuthorized("Chỉ người thiết kế quy trình được ban hành thủ tục.",
-                                message_en="Only process designers publish procedures.")
-        procedure = session.scalar(select(Procedure).where(Procedure.code == package.card.code))
-        if procedure is None:
-            procedure = Procedure(code=package.card.code, slug=package.slug, name=package.card.name)
-            session.add(procedure)
-            session.flush()
-        existing = session.scalar(select(ProcedureVersion).where(
-            ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.content_hash == package.content_hash))
-        if existing is not None:
-            return Publication(procedure.code, procedure.slug, existing.number, existing.content_hash, False)
-        number = (session.scalar(select(func.max(ProcedureVersion.number)).where(
-            ProcedureVersion.procedure_id == procedure.id)) or 0) + 1
-        version = ProcedureVersion(
-            procedure_id=procedure.id, number=number, content_hash=package.content_hash, card=card_dict(package),
-            card_toml=package.card_bytes, bpmn_filename=package.bpmn_filename, bpmn_xml=package.bpmn_xml,
-            forms={k: v.decode() for k, v in package.form_bytes.items()}, steps=steps_of(package), published_by_id=actor.id if actor else None,
-            published_by_name=actor.username if actor else SYSTEM_NAME, published_at=ctx.now(), note=note,
-        )
-        session.add(version)
+        return store_version(session, ctx, package, note, actor)
+
+
+def store_version(session: Session, ctx: EngineContext, package: ProcedurePackage, note: str,
+                  actor: Actor | None) -> Publication:
+    """Inside the caller's transaction: a new immutable version, in force from now (the previous one is
+    retired: it stays for the dossiers started on it); identical content is a no-op."""
+    check_designer(actor, "publish", package.card.code)
+    procedure = session.scalar(select(Procedure).where(Procedure.code == package.card.code))
+    if procedure is None:
+        other = session.scalar(select(Procedure.code).where(Procedure.slug == package.slug))
+        if other is not None:
+            raise AlreadyExists(f"Tên gói '{package.slug}' đã dùng cho thủ tục {other}.",
+                                message_en=f"Package name '{package.slug}' is already used by procedure {other}.")
+        procedure = Procedure(code=package.card.code, slug=package.slug, name=package.card.name)
+        session.add(procedure)
         session.flush()
-        procedure.current_version_id, procedure.name = version.id, package.card.name
-        audit(session, ctx, actor, "procedure_published", procedure.code, number=number, hash=package.content_hash, note=note)
-        return Publication(procedure.code, procedure.slug, number, package.content_hash, True)
+    existing = session.scalar(select(ProcedureVersion).where(
+        ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.content_hash == package.content_hash))
+    if existing is not None:
+        return Publication(procedure.code, procedure.slug, existing.number, existing.content_hash, False)
+    number = (session.scalar(select(func.max(ProcedureVersion.number)).where(
+        ProcedureVersion.procedure_id == procedure.id)) or 0) + 1
+    version = ProcedureVersion(
+        procedure_id=procedure.id, number=number, content_hash=package.content_hash, card=card_dict(package),
+        card_toml=package.card_bytes, bpmn_filename=package.bpmn_filename, bpmn_xml=package.bpmn_xml,
+        forms={k: v.decode() for k, v in package.form_bytes.items()}, steps=steps_of(package), published_by_id=actor.id if actor else None,
+        published_by_name=actor.username if actor else SYSTEM_NAME, published_at=ctx.now(), note=note,
+    )
+    session.add(version)
+    session.flush()
+    procedure.current_version_id, procedure.name = version.id, package.card.name
+    audit(session, ctx, actor, "procedure_published", procedure.code, number=number, hash=package.content_hash, note=note)
+    return Publication(procedure.code, procedure.slug, number, package.content_hash, True)
 
 
 def current_version(session: Session, procedure_code: str) -> ProcedureVersion:

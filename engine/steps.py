@@ -22,6 +22,7 @@ from engine.procedures.card import LaneRule
 from engine.runtime import (
     CompiledProcedure, end_outcome, ready_user_tasks, task_lane, timer_expression, waiting_timers,
 )
+from engine.worktime import stamp_resolution
 
 RECEPTION_LANE_LABEL = "Tiếp nhận"
 
@@ -128,9 +129,12 @@ def _reception_unit(actor: Actor | None) -> int | None:
 
 
 def _schedule_timers(session, dossier, workflow, calendar, now) -> None:
+    timers = waiting_timers(workflow)
+    if not timers:  # most steps: no query at all
+        return
     known = set(session.scalars(select(Deadline.workflow_task_id).where(
         Deadline.dossier_id == dossier.id, Deadline.kind == DeadlineKind.TIMER.value)))
-    for timer in waiting_timers(workflow):
+    for timer in timers:
         if str(timer.id) in known:
             continue
         kind, value = timer_expression(timer)
@@ -149,5 +153,4 @@ def _finish(session, dossier, workflow, calendar, now, actor) -> None:
     else:
         dossier.status = DossierStatus.RESOLVED.value
         record(session, dossier, EventKind.RESOLVED, actor, now)
-    dossier.resolved_at = now
-    dossier.outcome = calendar.classify(now, dossier.statutory_due_at).value
+    stamp_resolution(dossier, calendar, now)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+import os
+import threading
+from collections import OrderedDict
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, object_session
 
 from engine.db.models import Dossier, Task
 from engine.errors import NotFound
@@ -14,18 +18,32 @@ def dossier_not_found(code: str) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ '{code}'.", message_en=f"No dossier '{code}'.")
 
 
-def load_dossier(session: Session, code: str) -> Dossier:
-    dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+def load_dossier(session: Session, code: str, for_update: bool = False) -> Dossier:
+    """The dossier by code; ``for_update`` when the caller will change it (see ``lock_dossier``)."""
+    query = select(Dossier).where(Dossier.code == code)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    dossier = session.scalar(query)
     if dossier is None:
         raise dossier_not_found(code)
     return dossier
 
 
+def lock_dossier(session: Session, dossier_id: int) -> Dossier:
+    """Take the dossier's row lock and load it fresh. Every change to a dossier, its steps, deadlines and
+    events happens under this lock, so concurrent requests on one dossier queue instead of losing an update
+    (PostgreSQL: SELECT … FOR UPDATE; SQLite needs none, BEGIN IMMEDIATE already holds the write lock)."""
+    return session.scalars(select(Dossier).where(Dossier.id == dossier_id).with_for_update()
+                           .execution_options(populate_existing=True)).one()
+
+
 def load_task(session: Session, task_id: int) -> Task:
-    task = session.get(Task, task_id)
-    if task is None:
+    """A step about to be changed: its dossier is locked first (one lock order everywhere: dossier, then rows)."""
+    dossier_id = session.scalar(select(Task.dossier_id).where(Task.id == task_id))
+    if dossier_id is None:
         raise NotFound(f"Không tìm thấy bước xử lý #{task_id}.", message_en=f"No task #{task_id}.")
-    return task
+    lock_dossier(session, dossier_id)
+    return session.get(Task, task_id, populate_existing=True)
 
 
 def dossier_tasks(session: Session, dossier: Dossier) -> list[Task]:
@@ -36,10 +54,66 @@ def compiled_for(dossier: Dossier) -> CompiledProcedure:
     return SPEC_CACHE.get(dossier.procedure_version)
 
 
+class LiveWorkflows:
+    """Workflows as the last committed change left them, by dossier id with the state they were stored as:
+    the next step on a dossier skips deserialising when the stored state is still exactly those bytes (any
+    change to the workflow, in any process, changes them; steps that leave the workflow alone, such as a
+    claim, keep the hit). A workflow is taken out while a transaction works on it and put back only once that
+    transaction has committed, so any failure simply drops it: the stored state stays the truth."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[int, tuple[bytes, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def take(self, dossier_id: int, state: bytes):
+        with self._lock:
+            entry = self._items.pop(dossier_id, None)
+            if entry is not None and entry[0] == state:
+                self.hits += 1
+                return entry[1]
+            self.misses += 1
+            return None
+
+    def put(self, dossier_id: int, state: bytes, workflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[dossier_id] = (state, workflow)
+            self._items.move_to_end(dossier_id)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+LIVE_WORKFLOWS = LiveWorkflows(int(os.environ.get("MOTCUA_LIVE_WORKFLOWS", "2000")))
+_SAVED = "motcua_saved_workflows"
+
+
 def load_workflow(dossier: Dossier):
+    """The dossier's workflow for a change: the live one if its version is current, else deserialised."""
     compiled = compiled_for(dossier)
-    return compiled, load_state(dossier.workflow_state, compiled)
+    workflow = LIVE_WORKFLOWS.take(dossier.id, dossier.workflow_state) if dossier.id is not None else None
+    return compiled, workflow if workflow is not None else load_state(dossier.workflow_state, compiled)
 
 
 def save_workflow(dossier: Dossier, workflow) -> None:
     dossier.workflow_state = dump_state(workflow)
+    session = object_session(dossier)
+    if session is not None:
+        session.info.setdefault(_SAVED, {})[id(dossier)] = (dossier, workflow)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_live(session: Session) -> None:
+    for dossier, workflow in session.info.pop(_SAVED, {}).values():
+        LIVE_WORKFLOWS.put(dossier.id, dossier.workflow_state, workflow)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_live(session: Session) -> None:
+    session.info.pop(_SAVED, None)

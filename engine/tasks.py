@@ -20,6 +20,7 @@ from engine.runtime import advance
 from engine.schemas import CompleteSchema, load
 from engine.steps import close_deadlines, raise_nonconformity, sync
 from engine.store import load_task, load_workflow, save_workflow
+from engine.worktime import step_working_minutes
 
 
 def _ensure_open(task: Task) -> None:
@@ -131,6 +132,7 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | Non
             task.assignee_id, task.claimed_at = actor.id, now
         task.state, task.finished_at, task.finished_by_id, task.outcome = (
             TaskState.COMPLETED.value, now, actor.id, outcome.value)
+        task.working_minutes = step_working_minutes(session, calendar, task, now)
         close_deadlines(session, now, task=task)
         _mark_processing(task)
         record(session, dossier, EventKind.STEP_COMPLETED, actor, now, task_id=task.id, step=task.step_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.actors import Actor
+from engine.apology import prompt_for as apology_prompt_for
 from engine.audit import guarded_transaction
 from engine.authz import Action, check_task, check_view, may_on_dossier
 from engine.context import EngineContext
@@ -101,6 +102,7 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
             "effective_received_at": dossier.effective_received_at, "statutory_due_at": dossier.statutory_due_at,
             "paused_at": dossier.paused_at, "paused_minutes": dossier.paused_minutes, "overdue": dossier.overdue,
             "apology_issued_at": dossier.apology_issued_at, "closed_reason": dossier.closed_reason,
+            "apology_prompt": apology_prompt_for(session, dossier),  # Form 04 needed: why, and who may sign
             "steps": _steps(tasks, _unit_names(session, tasks), actor, compiled_for(dossier).package.forms),
             "allowed": dossier_actions(actor, dossier, tasks),
             "required_documents": dossier.procedure_version.card.get("required_documents", []),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -15,6 +15,7 @@ from engine.context import EngineContext
 from engine.db.migrate import create_schema
 from engine.db.session import Database
 from engine import demo, org
+from tests import db_backends
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"
@@ -42,10 +43,21 @@ def local(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=LOCAL_TZ)
 
 
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "motcua.db"
-    ctx = EngineContext(Database(f"sqlite:///{path}"), clock=FakeClock(local("2026-12-01T08:00")))
+def pytest_addoption(parser):
+    parser.addoption("--db", choices=db_backends.CHOICES, default=os.environ.get(db_backends.ENV_VAR, "sqlite"),
+                     help=f"database(s) the suite runs on (default: ${db_backends.ENV_VAR} or sqlite); "
+                          "'both' runs every database test twice")
+
+
+def pytest_generate_tests(metafunc):
+    names = db_backends.selected(metafunc.config.getoption("--db"))
+    if "db_backend" in metafunc.fixturenames and len(names) > 1:
+        metafunc.parametrize("db_backend", names, indirect=True, scope="session")
+
+
+def seed_database(url: str) -> None:
+    """The demo organisation and procedures, a foreign commune, and extra officers: every test starts here."""
+    ctx = EngineContext(Database(url), clock=FakeClock(local("2026-12-01T08:00")))
     create_schema(ctx.db)
     demo.seed(ctx, PROCESSES, password=PASSWORD)
     # A second commune with the same structure: "foreign" to the demo commune's officers.
@@ -62,7 +74,37 @@ def template_db(tmp_path_factory) -> Path:
         for role in ("designer", "auditor", "admin"):
             org.add_user(ctx, f"{prefix}.{role}", agency, [role], PASSWORD)
     ctx.db.dispose()
-    return path
+
+
+_UNAVAILABLE: dict[str, str] = {}
+
+
+@pytest.fixture(scope="session")
+def db_backend(request, tmp_path_factory):
+    """The database of this run (parametrised when --db=both): a seeded template built once."""
+    name = getattr(request, "param", None) or db_backends.selected(request.config.getoption("--db"))[0]
+    if name in _UNAVAILABLE:
+        pytest.skip(_UNAVAILABLE[name])
+    try:
+        backend = db_backends.start(name, tmp_path_factory.mktemp(f"template-{name}"), seed_database)
+    except db_backends.PostgresUnavailable as exc:
+        _UNAVAILABLE[name] = f"PostgreSQL tests SKIPPED: {exc}"
+        pytest.skip(_UNAVAILABLE[name])
+    yield backend
+    backend.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    for reason in _UNAVAILABLE.values():
+        terminalreporter.write_line(f"WARNING: {reason}", yellow=True, bold=True)
+
+
+@pytest.fixture
+def db_url(db_backend, tmp_path) -> str:
+    """A fresh copy of the seeded template (its own SQLite file or PostgreSQL database)."""
+    url = db_backend.fresh(tmp_path)
+    yield url
+    db_backend.release(url)
 
 
 @pytest.fixture
@@ -71,10 +113,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def ctx(template_db, tmp_path, clock) -> EngineContext:
-    path = tmp_path / "motcua.db"
-    shutil.copy(template_db, path)
-    context = EngineContext(Database(f"sqlite:///{path}"), clock=clock)
+def ctx(db_url, clock) -> EngineContext:
+    context = EngineContext(Database(db_url), clock=clock)
     yield context
     context.db.dispose()
 

@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import PASSWORD, ROOT
 from web.forms_render import FIELD_PREFIX
 from tests.live_server import LiveServer
+from web.extensions import limiter
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -126,5 +127,11 @@ def test_dossier_from_reception_to_hand_back_and_citizen_lookup(browser_page):
     page.wait_for_load_state()
     assert "Đã trả kết quả" in page.inner_text(".status-label")
     shot(page, "05-citizen-lookup")
+
+    limiter.reset()  # a sixth sign-in within the test's minute would hit the login rate limit
+    sign_in(page, "xa.lanhdao")  # the leader's dashboard now counts the dossier
+    page.goto(f"{page.base}/officer/dashboard")
+    assert page.locator("svg.chart").count() >= 2 and page.inner_text('[data-kpi="resolved"]') == "1"
+    assert shot(page, "06-dashboard").stat().st_size > 10_000
     for name in ("01-receipt", "02-inbox-specialist", "03-dossier-appraisal", "05-citizen-lookup"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -18,6 +18,7 @@ from tests.conftest import PROCESSES
 def run(tmp_path, monkeypatch):
     monkeypatch.setenv("MOTCUA_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("MOTCUA_DEMO_PASSWORD", "demo-password-1")
+    monkeypatch.setenv("MOTCUA_OUTBOX_LOG", str(tmp_path / "outbox.log"))  # the worker delivers notifications
     runner = CliRunner()
 
     def invoke(*args):

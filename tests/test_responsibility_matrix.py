@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import dossiers, tasks
+from engine import dossiers, registers, tasks
 from engine.authz import Action
 from engine.errors import NotAuthorized
 from engine.reception import receive
@@ -15,6 +15,9 @@ from engine.views import dossier_detail
 from engine.walkthrough import complete_open_steps
 from tests.conftest import FOREIGN_PREFIX, local
 from tests.helpers import denials, dossier, open_tasks, request
+from tests import oversight_helpers as oversight
+from engine import auditlog, kpis, nonconformities
+from engine.notify import admin as outbox_admin
 
 ROLES = {
     "desk": "motcua",
@@ -40,6 +43,13 @@ ALLOWED = {
     Action.WITHDRAW: {"desk"},
     Action.APOLOGY: {"leader", "unit_head"},
     Action.HAND_BACK: {"desk"},
+    Action.VIEW_RECORDS: {"desk", "leader", "auditor"},
+    Action.VIEW_NONCONFORMITIES: {"unit_head", "leader", "auditor"},  # of the agency (unit heads: their unit's)
+    Action.RECORD_CORRECTIVE_ACTION: {"unit_head"},  # the head of the late step's unit
+    Action.CLOSE_NONCONFORMITY: {"auditor"},
+    Action.VIEW_AUDIT_LOG: {"auditor"},
+    Action.MANAGE_OUTBOX: {"admin"},
+    Action.VIEW_REPORTS: {"unit_head", "leader", "auditor"},  # KPIs of the agency (unit heads: their unit's)
 }
 
 REASON = {"reason": "Lý do ghi rõ bằng văn bản"}
@@ -55,6 +65,8 @@ def _prepare(ctx, people, action):
         dossiers.request_supplement(ctx, people("xa.motcua"), receipt.code, {**REASON, "missing": ["Tờ khai"]})
     elif action == Action.HAND_BACK:
         complete_open_steps(ctx, receipt.code)
+    elif action in (Action.RECORD_CORRECTIVE_ACTION, Action.CLOSE_NONCONFORMITY):
+        oversight.late_step(ctx, task.id, with_action=action == Action.CLOSE_NONCONFORMITY)
     return receipt.code, task.id
 
 
@@ -73,6 +85,15 @@ def _act(ctx, actor, action, code, task_id):
         Action.APOLOGY: lambda: dossiers.issue_apology(ctx, actor, code, {
             **REASON, "new_due_at": local("2026-12-14T17:00").isoformat()}),
         Action.HAND_BACK: lambda: dossiers.hand_back(ctx, actor, code),
+        Action.VIEW_RECORDS: lambda: registers.tracking_book(ctx, actor, "000.00.31.H99"),
+        Action.VIEW_NONCONFORMITIES: lambda: nonconformities.list_nonconformities(ctx, actor, agency_code="000.00.31.H99"),
+        Action.RECORD_CORRECTIVE_ACTION: lambda: nonconformities.record_corrective_action(
+            ctx, actor, oversight.nonconformity_of(ctx, task_id), {"cause": "Nguyên nhân", "corrective_action": "Khắc phục"}),
+        Action.CLOSE_NONCONFORMITY: lambda: nonconformities.close_nonconformity(
+            ctx, actor, oversight.nonconformity_of(ctx, task_id), {"note": "Đã kiểm tra"}),
+        Action.VIEW_AUDIT_LOG: lambda: auditlog.browse_events(ctx, actor, agency_code="000.00.31.H99"),
+        Action.MANAGE_OUTBOX: lambda: outbox_admin.retry(ctx, actor, oversight.failed_message(ctx, code)),
+        Action.VIEW_REPORTS: lambda: kpis.kpi_report(ctx, actor, kpis.parse({"agency": "000.00.31.H99"})),
     }[action]()
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, abort, redirect, request, send_from_directory, session, url_for
 from flask_login import current_user
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.context import EngineContext
 from engine.db.session import Database
@@ -22,6 +23,8 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     app.config.update(web_config.from_env())
     app.config.update(config or {})
     app.extensions["motcua"] = context or EngineContext(Database(app.config["DATABASE_URL"]))
+    if hops := app.config.get("PROXY_HOPS"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     login_manager.init_app(app)
     login_manager.login_view = "officer.login"

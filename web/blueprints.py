@@ -6,7 +6,8 @@ from flask import Blueprint
 
 
 def page_blueprints() -> list[Blueprint]:
+    from web.designer import bp as designer
     from web.officer import bp as officer
     from web.public import bp as public
 
-    return [officer, public]
+    return [officer, public, designer]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from engine.db.session import database_url_from_env
@@ -16,10 +17,18 @@ def _secret_key() -> str:
     if key := os.environ.get("MOTCUA_SECRET_KEY"):
         return key
     SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    if not SECRET_FILE.exists():
-        SECRET_FILE.write_text(secrets.token_urlsafe(48))
-        SECRET_FILE.chmod(0o600)
-    return SECRET_FILE.read_text().strip()
+    try:  # O_EXCL: several worker processes starting at once agree on the first key written
+        fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    for _ in range(50):  # another process may have created the file and not yet written it
+        if key := SECRET_FILE.read_text().strip():
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{SECRET_FILE} is empty")
 
 
 def from_env() -> dict:
@@ -33,7 +42,11 @@ def from_env() -> dict:
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PUBLIC_BASE_URL": os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Several processes or servers must share one store, e.g. memcached://10.0.0.5:11211 or
+        # redis://10.0.0.5:6379 (memory:// counts per process). See README "Deployment".
         "RATELIMIT_STORAGE_URI": os.environ.get("MOTCUA_RATELIMIT_STORAGE", "memory://"),
+        # Reverse proxies in front (nginx: 1): their X-Forwarded-For/-Proto give the client's address and scheme.
+        "PROXY_HOPS": int(os.environ.get("MOTCUA_PROXY_HOPS", "0")),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOOKUP_RATE_LIMIT": os.environ.get("MOTCUA_LOOKUP_RATE_LIMIT", "20 per minute"),

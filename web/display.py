@@ -38,6 +38,7 @@ EVENT_LABELS_VI = {
     EventKind.WITHDRAWN: "Đã rút hồ sơ",
     EventKind.APOLOGY_ISSUED: "Xin lỗi, hẹn lại ngày trả kết quả",
     EventKind.RETURNED: "Đã trả kết quả",
+    EventKind.MIGRATED: "Chuyển sang phiên bản quy trình mới",
 }
 
 TASK_STATE_LABELS_VI = {

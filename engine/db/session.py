@@ -17,6 +17,8 @@ from engine.errors import Conflict
 
 DEFAULT_DATABASE_URL = "sqlite:///var/motcua.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Lost races the caller may simply retry: SQLite busy, PostgreSQL serialisation failure, deadlock, lock timeout.
+BUSY_SIGNS = ("locked", "could not serialize", "deadlock detected", "lock timeout")
 
 
 def database_url_from_env() -> str:
@@ -76,7 +78,7 @@ class Database:
                 message_en="The dossier was just changed by someone else; reload and try again.",
             ) from exc
         except OperationalError as exc:
-            if "locked" in str(exc).lower() or "could not serialize" in str(exc).lower():
+            if any(sign in str(exc).lower() for sign in BUSY_SIGNS):
                 raise Conflict(
                     "Cơ sở dữ liệu đang bận; hãy thử lại.", message_en="The database is busy; try again."
                 ) from exc

@@ -36,6 +36,12 @@ def validate_or_raise(path: Path | str) -> ProcedurePackage:
     return build_package(parts, problems)
 
 
+def validate_files(files: dict[str, bytes], slug: str) -> tuple[PackageParts, list[Problem]]:
+    """The same checks on in-memory files (a draft, a zip): the parts read and every problem."""
+    parts, problems = collect_package(files, slug)
+    return parts, _validate(parts, problems)
+
+
 def _collect(source) -> tuple[PackageParts, list[Problem]]:
     if isinstance(source, ProcedurePackage):
         parts = PackageParts(source.slug, source.path, source.card, source.card_bytes, source.bpmn_filename,

@@ -8,9 +8,10 @@ API_PREFIX = "/api/v1"
 
 
 def blueprints() -> list[Blueprint]:
-    from web.api import dossiers, procedures, public, tasks
+    from web.api import designer, dossiers, procedures, public, reports, tasks
+    from web.api import nonconformities
 
-    return [procedures.blp, dossiers.blp, tasks.blp, public.blp]
+    return [procedures.blp, dossiers.blp, tasks.blp, public.blp, reports.blp, designer.blp, nonconformities.blp]
 
 
 def register(api: Api) -> None:

@@ -305,6 +305,9 @@ class DossierDetailSchema(DossierSummaryFields):
     overdue = fields.Boolean()
     apology_issued_at = Instant(allow_none=True)
     closed_reason = fields.String(allow_none=True)
+    apology_prompt = fields.Dict(allow_none=True, metadata={
+        "description": "Set while an apology (Form 04) is needed: prompted_at, due_at, reason, the lagging steps, "
+                       "and the signers (username, full_name, unit, basis)."})
     steps = fields.List(fields.Nested(DossierStepSchema))
     allowed = fields.List(fields.String(), metadata={"description": "Dossier actions the caller may take now."})
     events = fields.List(fields.Nested(DossierEventSchema), metadata={"description": "Hash-chained event log."})

@@ -5,8 +5,12 @@ from engine.db.models.org import Agency, ApiToken, CalendarDay, Unit, User, User
 from engine.db.models.procedures import Procedure, ProcedureVersion
 from engine.db.models.dossiers import Deadline, Dossier, DossierCounter, Task
 from engine.db.models.records import AuditEntry, Event, Nonconformity
+from engine.db.models.notifications import Notification, UserContact
+from engine.db.models.oversight import Escalation
+from engine.db.models.drafts import ProcedureDraft
 
 __all__ = [
     "Base", "Agency", "ApiToken", "CalendarDay", "Unit", "User", "UserRole", "Procedure", "ProcedureVersion",
     "Deadline", "Dossier", "DossierCounter", "Task", "AuditEntry", "Event", "Nonconformity",
+    "Notification", "UserContact", "Escalation", "ProcedureDraft",
 ]

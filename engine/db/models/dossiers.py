@@ -32,6 +32,7 @@ class Dossier(Base):
     __table_args__ = (
         Index("ix_dossiers_agency_status_due", "agency_id", "status", "due_at"),
         Index("ix_dossiers_agency_received", "agency_id", "received_at"),
+        Index("ix_dossiers_agency_resolved", "agency_id", "resolved_at"),  # KPIs: resolved in a period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +60,8 @@ class Dossier(Base):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(Text)  # refusal / withdrawal reason
     outcome: Mapped[str | None] = mapped_column(String(10))  # early / on_time / late once resolved
+    # Working minutes from effective receipt to resolution, minus pauses; stamped at resolution (engine.worktime).
+    working_minutes: Mapped[int | None] = mapped_column(Integer)
     result_note: Mapped[str | None] = mapped_column(Text)
     workflow_state: Mapped[bytes | None] = mapped_column(LargeBinary)  # compressed, WITHOUT the spec
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -81,6 +84,7 @@ class Task(Base):
         Index("ix_tasks_assignee", "assignee_id", "state", "due_at"),
         Index("ix_tasks_unit", "unit_id", "state", "due_at"),
         Index("ix_tasks_state_due", "state", "due_at"),
+        Index("ix_tasks_agency_state_finished", "agency_id", "state", "finished_at"),  # KPIs: open / finished steps
         UniqueConstraint("workflow_task_id", name="uq_tasks_workflow_task_id"),
     )
 
@@ -104,6 +108,8 @@ class Task(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(10))
+    # Working minutes from ready to finished, minus pauses; stamped at completion (engine.worktime).
+    working_minutes: Mapped[int | None] = mapped_column(Integer)
     # Denormalised for inbox rendering without joins.
     dossier_code: Mapped[str] = mapped_column(String(64))
     procedure_name: Mapped[str] = mapped_column(String(500))

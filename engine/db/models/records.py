@@ -18,6 +18,7 @@ class Event(Base):
     __table_args__ = (
         UniqueConstraint("dossier_id", "seq", name="uq_events_dossier_seq"),
         Index("ix_events_kind_at", "kind", "at"),
+        Index("ix_events_at", "at"),  # the auditors' log, newest first
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,6 +56,7 @@ class Nonconformity(Base):
     __table_args__ = (
         UniqueConstraint("task_id", name="uq_nonconformities_task_id"),
         Index("ix_nonconformities_unit_status", "unit_id", "status"),
+        Index("ix_nonconformities_status_raised", "status", "raised_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,5 +70,8 @@ class Nonconformity(Base):
     status: Mapped[str] = mapped_column(String(20))
     cause: Mapped[str | None] = mapped_column(Text)
     corrective_action: Mapped[str | None] = mapped_column(Text)
+    action_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    action_recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verification_note: Mapped[str | None] = mapped_column(Text)  # the auditor's verification on closing
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -140,6 +140,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_procedure_versions_content_hash'), ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_procedure_versions_procedure_id'), ['procedure_id'], unique=False)
 
+    op.create_table('user_contacts',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=255), nullable=True),
+    sa.Column('phone', sa.String(length=30), nullable=True),
+    sa.Column('updated_at', engine.db.types.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_contacts_user_id_users')),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_user_contacts'))
+    )
     op.create_table('user_roles',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -177,6 +185,7 @@ def upgrade() -> None:
     sa.Column('returned_at', engine.db.types.UTCDateTime(), nullable=True),
     sa.Column('closed_reason', sa.Text(), nullable=True),
     sa.Column('outcome', sa.String(length=10), nullable=True),
+    sa.Column('working_minutes', sa.Integer(), nullable=True),
     sa.Column('result_note', sa.Text(), nullable=True),
     sa.Column('workflow_state', sa.LargeBinary(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -190,9 +199,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.create_index('ix_dossiers_agency_received', ['agency_id', 'received_at'], unique=False)
+        batch_op.create_index('ix_dossiers_agency_resolved', ['agency_id', 'resolved_at'], unique=False)
         batch_op.create_index('ix_dossiers_agency_status_due', ['agency_id', 'status', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_applicant_name'), ['applicant_name'], unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_procedure_version_id'), ['procedure_version_id'], unique=False)
+
+    op.create_table('procedure_drafts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('procedure_id', sa.Integer(), nullable=True),
+    sa.Column('base_version_id', sa.Integer(), nullable=True),
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('slug', sa.String(length=120), nullable=False),
+    sa.Column('name', sa.String(length=500), nullable=False),
+    sa.Column('open_key', sa.String(length=120), nullable=True),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('card_toml', sa.LargeBinary(), nullable=False),
+    sa.Column('bpmn_filename', sa.String(length=255), nullable=False),
+    sa.Column('bpmn_xml', sa.LargeBinary(), nullable=False),
+    sa.Column('forms', sa.JSON().with_variant(sa.JSON(), 'sqlite'), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_name', sa.String(length=80), nullable=False),
+    sa.Column('created_at', engine.db.types.UTCDateTime(), nullable=False),
+    sa.Column('updated_by_name', sa.String(length=80), nullable=False),
+    sa.Column('updated_at', engine.db.types.UTCDateTime(), nullable=False),
+    sa.Column('published_version_id', sa.Integer(), nullable=True),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['base_version_id'], ['procedure_versions.id'], name=op.f('fk_procedure_drafts_base_version_id_procedure_versions')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_procedure_drafts_created_by_id_users')),
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_procedure_drafts_procedure_id_procedures')),
+    sa.ForeignKeyConstraint(['published_version_id'], ['procedure_versions.id'], name=op.f('fk_procedure_drafts_published_version_id_procedure_versions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_procedure_drafts')),
+    sa.UniqueConstraint('open_key', name=op.f('uq_procedure_drafts_open_key'))
+    )
+    with op.batch_alter_table('procedure_drafts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_procedure_drafts_code'), ['code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_procedure_drafts_procedure_id'), ['procedure_id'], unique=False)
 
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -211,7 +252,36 @@ def upgrade() -> None:
     sa.UniqueConstraint('dossier_id', 'seq', name='uq_events_dossier_seq')
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
+        batch_op.create_index('ix_events_at', ['at'], unique=False)
         batch_op.create_index('ix_events_kind_at', ['kind', 'at'], unique=False)
+
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('topic', sa.String(length=30), nullable=False),
+    sa.Column('recipient', sa.String(length=255), nullable=False),
+    sa.Column('recipient_user_id', sa.Integer(), nullable=True),
+    sa.Column('agency_id', sa.Integer(), nullable=True),
+    sa.Column('dossier_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=255), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', engine.db.types.UTCDateTime(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', engine.db.types.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', engine.db.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_notifications_agency_id_agencies')),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_notifications_dossier_id_dossiers')),
+    sa.ForeignKeyConstraint(['recipient_user_id'], ['users.id'], name=op.f('fk_notifications_recipient_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications')),
+    sa.UniqueConstraint('key', name='uq_notifications_key')
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index('ix_notifications_agency_created', ['agency_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_dossier_id'), ['dossier_id'], unique=False)
+        batch_op.create_index('ix_notifications_due', ['status', 'next_attempt_at'], unique=False)
 
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -234,6 +304,7 @@ def upgrade() -> None:
     sa.Column('finished_at', engine.db.types.UTCDateTime(), nullable=True),
     sa.Column('finished_by_id', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.String(length=10), nullable=True),
+    sa.Column('working_minutes', sa.Integer(), nullable=True),
     sa.Column('dossier_code', sa.String(length=64), nullable=False),
     sa.Column('procedure_name', sa.String(length=500), nullable=False),
     sa.Column('applicant_name', sa.String(length=255), nullable=False),
@@ -246,6 +317,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('workflow_task_id', name='uq_tasks_workflow_task_id')
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index('ix_tasks_agency_state_finished', ['agency_id', 'state', 'finished_at'], unique=False)
         batch_op.create_index('ix_tasks_assignee', ['assignee_id', 'state', 'due_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_dossier_id'), ['dossier_id'], unique=False)
         batch_op.create_index('ix_tasks_pool', ['agency_id', 'role', 'state', 'due_at'], unique=False)
@@ -282,8 +354,12 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('cause', sa.Text(), nullable=True),
     sa.Column('corrective_action', sa.Text(), nullable=True),
+    sa.Column('action_recorded_at', engine.db.types.UTCDateTime(), nullable=True),
+    sa.Column('action_recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('verification_note', sa.Text(), nullable=True),
     sa.Column('closed_at', engine.db.types.UTCDateTime(), nullable=True),
     sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['action_recorded_by_id'], ['users.id'], name=op.f('fk_nonconformities_action_recorded_by_id_users')),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_nonconformities_agency_id_agencies')),
     sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_nonconformities_closed_by_id_users')),
     sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_nonconformities_dossier_id_dossiers')),
@@ -295,15 +371,43 @@ def upgrade() -> None:
     with op.batch_alter_table('nonconformities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_nonconformities_agency_id'), ['agency_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_nonconformities_dossier_id'), ['dossier_id'], unique=False)
+        batch_op.create_index('ix_nonconformities_status_raised', ['status', 'raised_at'], unique=False)
         batch_op.create_index('ix_nonconformities_unit_status', ['unit_id', 'status'], unique=False)
+
+    op.create_table('escalations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('dossier_id', sa.Integer(), nullable=True),
+    sa.Column('task_id', sa.Integer(), nullable=True),
+    sa.Column('nonconformity_id', sa.Integer(), nullable=True),
+    sa.Column('at', engine.db.types.UTCDateTime(), nullable=False),
+    sa.Column('detail', sa.JSON().with_variant(sa.JSON(), 'sqlite'), nullable=False),
+    sa.ForeignKeyConstraint(['dossier_id'], ['dossiers.id'], name=op.f('fk_escalations_dossier_id_dossiers')),
+    sa.ForeignKeyConstraint(['nonconformity_id'], ['nonconformities.id'], name=op.f('fk_escalations_nonconformity_id_nonconformities')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_escalations_task_id_tasks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_escalations')),
+    sa.UniqueConstraint('key', name='uq_escalations_key')
+    )
+    with op.batch_alter_table('escalations', schema=None) as batch_op:
+        batch_op.create_index('ix_escalations_kind_dossier', ['kind', 'dossier_id'], unique=False)
+        batch_op.create_index('ix_escalations_kind_nonconformity', ['kind', 'nonconformity_id'], unique=False)
+        batch_op.create_index('ix_escalations_kind_task', ['kind', 'task_id'], unique=False)
 
 
 
 
 def downgrade() -> None:
 
+    with op.batch_alter_table('escalations', schema=None) as batch_op:
+        batch_op.drop_index('ix_escalations_kind_task')
+        batch_op.drop_index('ix_escalations_kind_nonconformity')
+        batch_op.drop_index('ix_escalations_kind_dossier')
+
+    op.drop_table('escalations')
     with op.batch_alter_table('nonconformities', schema=None) as batch_op:
         batch_op.drop_index('ix_nonconformities_unit_status')
+        batch_op.drop_index('ix_nonconformities_status_raised')
         batch_op.drop_index(batch_op.f('ix_nonconformities_dossier_id'))
         batch_op.drop_index(batch_op.f('ix_nonconformities_agency_id'))
 
@@ -320,16 +424,30 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tasks_pool')
         batch_op.drop_index(batch_op.f('ix_tasks_dossier_id'))
         batch_op.drop_index('ix_tasks_assignee')
+        batch_op.drop_index('ix_tasks_agency_state_finished')
 
     op.drop_table('tasks')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_due')
+        batch_op.drop_index(batch_op.f('ix_notifications_dossier_id'))
+        batch_op.drop_index('ix_notifications_agency_created')
+
+    op.drop_table('notifications')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index('ix_events_kind_at')
+        batch_op.drop_index('ix_events_at')
 
     op.drop_table('events')
+    with op.batch_alter_table('procedure_drafts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_procedure_drafts_procedure_id'))
+        batch_op.drop_index(batch_op.f('ix_procedure_drafts_code'))
+
+    op.drop_table('procedure_drafts')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossiers_procedure_version_id'))
         batch_op.drop_index(batch_op.f('ix_dossiers_applicant_name'))
         batch_op.drop_index('ix_dossiers_agency_status_due')
+        batch_op.drop_index('ix_dossiers_agency_resolved')
         batch_op.drop_index('ix_dossiers_agency_received')
 
     op.drop_table('dossiers')
@@ -337,6 +455,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_roles_user_id'))
 
     op.drop_table('user_roles')
+    op.drop_table('user_contacts')
     with op.batch_alter_table('procedure_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_procedure_versions_procedure_id'))
         batch_op.drop_index(batch_op.f('ix_procedure_versions_content_hash'))

@@ -1,0 +1,115 @@
+"""The outbox seen by administrators (their own agency; the command line sees everything): list and
+filter messages, retry failed ones, and record an officer's contact for email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import func, select
+
+from engine.actors import Actor
+from engine.audit import audit, guarded_transaction
+from engine.authz import Action, outbox_agency
+from engine.context import EngineContext
+from engine.db.models import Dossier, Notification, UserContact
+from engine.enums import NotificationStatus
+from engine.errors import InvalidInput, InvalidState, NotFound
+from engine.org import user_by_username
+from engine.schemas import load
+
+MAX_PAGE = 200
+OUTBOX_TARGET = "hộp thư đi"
+
+
+@dataclass(frozen=True)
+class OutboxPage:
+    rows: list[dict]
+    total: int
+    counts: dict[str, int]
+    limit: int
+    offset: int
+
+
+def _status(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return NotificationStatus(value).value
+    except ValueError:
+        raise InvalidInput(f"Trạng thái '{value}' không hợp lệ; dùng: {', '.join(s.value for s in NotificationStatus)}.",
+                           message_en=f"Unknown status '{value}'; use one of: "
+                                      f"{', '.join(s.value for s in NotificationStatus)}.") from None
+
+
+def list_outbox(ctx: EngineContext, actor: Actor | None, status: str | None = None, *, limit: int = 50,
+                offset: int = 0) -> OutboxPage:
+    """Newest first. ``actor`` None is the server's operator at the command line."""
+    with guarded_transaction(ctx, actor, Action.MANAGE_OUTBOX, OUTBOX_TARGET) as session:
+        scope = [] if actor is None else [Notification.agency_id == outbox_agency(actor)]
+        status = _status(status)  # after the authority check: a stranger learns nothing from errors
+        if not (1 <= limit <= MAX_PAGE) or offset < 0:
+            raise InvalidInput(f"Phân trang không hợp lệ (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).",
+                               message_en=f"Bad paging (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).")
+        counts = dict(session.execute(select(Notification.status, func.count()).where(*scope)
+                                      .group_by(Notification.status)).all())
+        where = scope + ([Notification.status == status] if status else [])
+        total = session.scalar(select(func.count()).select_from(Notification).where(*where))
+        rows = session.execute(
+            select(Notification, Dossier.code).outerjoin(Dossier, Dossier.id == Notification.dossier_id)
+            .where(*where).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit).offset(offset))
+        return OutboxPage([_row(n, code) for n, code in rows], total,
+                          {s.value: counts.get(s.value, 0) for s in NotificationStatus}, limit, offset)
+
+
+def _row(n: Notification, dossier_code: str | None) -> dict:
+    return {"id": n.id, "key": n.key, "channel": n.channel, "topic": n.topic, "recipient": n.recipient,
+            "dossier_code": dossier_code, "subject": n.subject, "body": n.body, "status": n.status,
+            "attempts": n.attempts, "next_attempt_at": n.next_attempt_at, "last_error": n.last_error,
+            "created_at": n.created_at, "sent_at": n.sent_at}
+
+
+def retry(ctx: EngineContext, actor: Actor | None, notification_id: int) -> None:
+    """A failed message gets a fresh round of attempts, starting now."""
+    with guarded_transaction(ctx, actor, Action.MANAGE_OUTBOX, f"notification:{notification_id}") as session:
+        row = session.get(Notification, notification_id)
+        if actor is not None:
+            outbox_agency(actor, row.agency_id if row is not None else None)
+        if row is None:
+            raise NotFound(f"Không có thông báo #{notification_id}.", message_en=f"No notification #{notification_id}.")
+        if row.status != NotificationStatus.FAILED:
+            raise InvalidState(f"Thông báo #{notification_id} không ở trạng thái lỗi ({row.status}); không cần gửi lại.",
+                               message_en=f"Notification #{notification_id} is {row.status}, not failed.")
+        row.status, row.attempts, row.next_attempt_at = NotificationStatus.PENDING.value, 0, ctx.now()
+        audit(session, ctx, actor, "notification_retried", f"notification:{notification_id}", key=row.key)
+
+
+def failed_ids(ctx: EngineContext) -> list[int]:
+    with ctx.db.transaction() as session:
+        return list(session.scalars(select(Notification.id).where(
+            Notification.status == NotificationStatus.FAILED.value).order_by(Notification.id)))
+
+
+class ContactSchema(Schema):
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9+ .()-]{6,20}$"))
+
+
+def set_contact(ctx: EngineContext, username: str, payload: dict, actor: Actor | None = None) -> None:
+    """Where an officer gets email (and SMS); both empty removes the contact. Administrators only."""
+    req = load(ContactSchema, payload)
+    with guarded_transaction(ctx, actor, Action.MANAGE_OUTBOX, username) as session:
+        if actor is not None:
+            outbox_agency(actor)
+        user = user_by_username(session, username)
+        if actor is not None:
+            outbox_agency(actor, user.agency_id)
+        row = session.get(UserContact, user.id)
+        if not req["email"] and not req["phone"]:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(UserContact(user_id=user.id, email=req["email"], phone=req["phone"], updated_at=ctx.now()))
+        else:
+            row.email, row.phone, row.updated_at = req["email"], req["phone"], ctx.now()
+        audit(session, ctx, actor, "contact_set", username, email=req["email"], phone=req["phone"])

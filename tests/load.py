@@ -1,0 +1,137 @@
+"""Load against a live server, shared by the concurrency and fault tests and the benchmark: extra
+officers with API tokens, and bounded client loops that claim and complete whatever their inbox offers."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from unittest.mock import patch
+
+from engine import demo, org
+from engine.procedures.card import load_package
+from engine.security import hash_password
+from engine.walkthrough import sample_data
+from tests.conftest import PASSWORD, PROCESSES
+from tests.helpers import KHAI_SINH
+from tests.http_client import NO_RESPONSE, JsonClient, reception_body
+
+KHAI_SINH_DIR = PROCESSES / "dang_ky_khai_sinh"
+ANSWERS = {"eligible": True, "approved": True}
+# The lanes of birth registration in the demo commune: specialist (unit VP) and leader.
+LANES = (("specialist", "VP"), ("leader", None))
+
+
+def step_data(package_dir=KHAI_SINH_DIR) -> dict[str, dict]:
+    """Form data for every step of a procedure, taking the happy path."""
+    return {step: sample_data(schema, ANSWERS) for step, schema in load_package(package_dir).forms.items()}
+
+
+@dataclass
+class Officers:
+    desks: list[str] = field(default_factory=list)
+    workers: list[str] = field(default_factory=list)  # specialists and leaders, alternating
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+def add_officers(ctx, per_lane: int = 4, desks: int = 3, prefix: str = "load", lanes=LANES) -> Officers:
+    """``per_lane`` officers for each lane of birth registration and ``desks`` desk officers, with tokens
+    (they share one password hash: argon2 is slow on purpose, and these accounts only use tokens)."""
+    officers = Officers()
+    with patch("engine.org.hash_password", lambda _password: _password_hash()):
+        _add(ctx, officers, per_lane, desks, prefix, lanes)
+    for name in officers.desks + officers.workers:
+        officers.tokens[name] = org.issue_token(ctx, name)
+    return officers
+
+
+def _add(ctx, officers: Officers, per_lane: int, desks: int, prefix: str, lanes) -> None:
+    for n in range(desks):
+        name = f"{prefix}.desk{n}"
+        org.add_user(ctx, name, demo.XA, ["desk"], PASSWORD, unit_code="MC")
+        officers.desks.append(name)
+    for n in range(per_lane):
+        for role, unit in lanes:
+            name = f"{prefix}.{role}{n}"
+            org.add_user(ctx, name, demo.XA, [role], PASSWORD, unit_code=unit)
+            officers.workers.append(name)
+
+
+@dataclass
+class Tally:
+    """What the clients saw, merged from every thread under a lock."""
+
+    statuses: Counter = field(default_factory=Counter)  # (action, status) -> count
+    completed: Counter = field(default_factory=Counter)  # task id -> successful completions
+    received: list[str] = field(default_factory=list)  # dossier codes
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def see(self, action: str, status: int) -> None:
+        with self.lock:
+            self.statuses[(action, status)] += 1
+
+    def server_errors(self) -> dict:
+        return {k: v for k, v in self.statuses.items() if k[1] >= 500}
+
+
+def work_inbox(client: JsonClient, data: dict[str, dict], tally: Tally, stop: threading.Event,
+               time_limit: float, rng: random.Random, max_rounds: int = 100_000, hot: bool = True) -> None:
+    """Until ``stop`` or the time limit: take a step the inbox offers (with ``hot``, most often the first
+    one, so clients collide), claim it, complete it. Every response is tallied; 409 means someone else won."""
+    ends = time.monotonic() + time_limit
+    for _ in range(max_rounds):
+        if stop.is_set() or time.monotonic() > ends:
+            return
+        status, page = client.get("/tasks?scope=available&limit=50")
+        tally.see("inbox", status)
+        rows = (page or {}).get("items", []) if status == 200 else []
+        if not rows:
+            time.sleep(0.02 if status == 200 else 0.1)  # nothing to do, or no server (killed): wait a little
+            continue
+        row = rows[0] if hot and rng.random() < 0.6 else rng.choice(rows)
+        status, _ = client.post(f"/tasks/{row['id']}/claim")
+        tally.see("claim", status)
+        if status != 200:
+            continue
+        status, _ = client.post(f"/tasks/{row['id']}/complete", {"data": data.get(row["step_id"], {})})
+        tally.see("complete", status)
+        if status == 200:
+            with tally.lock:
+                tally.completed[row["id"]] += 1
+
+
+def receive_many(client: JsonClient, count: int, tally: Tally, stop: threading.Event | None = None,
+                 pause: float = 0.0, procedure_code: str = KHAI_SINH) -> None:
+    for n in range(count):
+        if stop is not None and stop.is_set():
+            return
+        status, body = client.post("/dossiers", reception_body(procedure_code, f"Người nộp {n}"))
+        tally.see("receive", status)
+        if status == NO_RESPONSE:
+            time.sleep(0.1)
+        if status == 201:
+            with tally.lock:
+                tally.received.append(body["code"])
+        if pause:
+            time.sleep(pause)
+
+
+def run_threads(targets: list) -> None:
+    threads = [threading.Thread(target=t, daemon=True) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert not any(t.is_alive() for t in threads), "a load thread did not stop"
+
+
+__all__ = ["NO_RESPONSE", "Officers", "Tally", "add_officers", "receive_many", "run_threads", "step_data",
+           "work_inbox"]
