@@ -78,7 +78,6 @@ def test_kill_9_server_and_workers_during_load(ctx, db_url, tmp_path):
         for worker in workers:
             worker.stop()
 
-    print(f"kills={len(kills)} statuses={dict(tally.statuses)}")
     assert len(kills) >= ROUNDS
     assert tally.server_errors() == {}, tally.statuses
     assert tally.received and sum(tally.completed.values()), tally.statuses

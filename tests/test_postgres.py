@@ -75,11 +75,11 @@ def test_the_sweep_leaves_a_dossier_being_changed_to_the_next_sweep(pg, ctx, peo
     clock.now = task.due_at + timedelta(minutes=1)
     locked, release = threading.Event(), threading.Event()
 
-    def user_transaction():
+    def user_transaction():  # a user's request working on the dossier for a few seconds
         with ctx.db.transaction() as session:
             lock_dossier(session, task.dossier_id)
             locked.set()
-            release.wait(timeout=30)
+            release.wait(timeout=3)
 
     holder = threading.Thread(target=user_transaction)
     holder.start()

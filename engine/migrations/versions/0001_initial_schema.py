@@ -396,8 +396,16 @@ def upgrade() -> None:
 
 
 
+    # procedures <-> procedure_versions reference each other: SQLite creates the use_alter key inline,
+    # other databases need it added once both tables exist.
+    if op.get_bind().dialect.name != "sqlite":
+        op.create_foreign_key("fk_procedures_current_version", "procedures", "procedure_versions",
+                              ["current_version_id"], ["id"])
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("fk_procedures_current_version", "procedures", type_="foreignkey")
 
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.drop_index('ix_escalations_kind_task')
