@@ -5,6 +5,7 @@ Screenshots of the inbox, dossier page, receipt and lookup are saved under test-
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,18 +25,29 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="LOUD SKIP: Chromium is not installed (make test installs Debian's chromium as root)")
 
 
-@pytest.fixture
-def browser_page(app):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def browser_session(app, artifacts: Path, viewport: dict[str, int]):
+    """The app on a live 127.0.0.1 server and a Chromium page pointed at it; page errors are collected."""
+    artifacts.mkdir(parents=True, exist_ok=True)
     with LiveServer(app) as server, playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
+        context = browser.new_context(viewport=viewport, locale="vi-VN")
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.base = server.url
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.fixture
+def browser_page(app):
+    with browser_session(app, ARTIFACTS, {"width": 1366, "height": 768}) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def shot(page, name: str) -> Path:

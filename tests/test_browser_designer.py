@@ -13,8 +13,7 @@ from sqlalchemy import select
 from engine.db.models import Dossier
 from tests.conftest import ROOT
 from tests.helpers import KHAI_SINH, open_tasks, receive_sample
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, complete_step, open_from_inbox, sign_in, sign_out
-from tests.live_server import LiveServer
+from tests.test_browser import CHROMIUM, browser_session, complete_step, open_from_inbox, sign_in, sign_out
 
 ARTIFACTS = ROOT / "test-artifacts" / "designer"
 VENDOR = ROOT / "web" / "static" / "vendor" / "bpmn-js" / "bpmn-modeler.production.min.js"
@@ -28,18 +27,8 @@ pytestmark = [
 
 @pytest.fixture
 def browser_page(app):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with LiveServer(app) as server, playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 950}, locale="vi-VN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.base = server.url
-        page.errors = []
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
+    with browser_session(app, ARTIFACTS, {"width": 1500, "height": 950}) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def shot(page, name: str) -> Path:
