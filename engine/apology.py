@@ -19,6 +19,7 @@ from engine.notify import messages
 from engine.notify.outbox import notify_officers
 from engine.notify.recipients import role_holders, unit_names
 from engine.steps import open_tasks
+from engine.store import lock_dossier
 
 NOTICE = f"PT{MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY}M"  # one working day
 PROMPTABLE = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})
@@ -48,7 +49,7 @@ def candidates(session: Session, run) -> list[int]:
 
 
 def prompt(session: Session, run, dossier_id: int) -> int | None:
-    dossier = session.get(Dossier, dossier_id)
+    dossier = lock_dossier(session, dossier_id)  # rechecked under the lock: an officer may act meanwhile
     if (dossier.status not in PROMPTABLE or dossier.paused_at is not None or dossier.apology_issued_at is not None
             or dossier.due_at > run.calendar.add(run.now, NOTICE)):
         return None

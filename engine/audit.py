@@ -36,10 +36,11 @@ def record_denial(ctx, actor: Actor | None, action: str, target: str, error: Not
 
 
 @contextmanager
-def guarded_transaction(ctx, actor: Actor | None, action: str, target: str) -> Iterator[Session]:
+def guarded_transaction(ctx, actor: Actor | None, action: str, target: str,
+                        read_only: bool = False) -> Iterator[Session]:
     """A use case's transaction; an authority refusal is rolled back with it, then logged on its own."""
     try:
-        with ctx.db.transaction() as session:
+        with ctx.db.transaction(read_only) as session:
             yield session
     except NotAuthorized as error:
         record_denial(ctx, actor, action, target, error)

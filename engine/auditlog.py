@@ -81,7 +81,7 @@ def browse_events(ctx: EngineContext, actor: Actor, *, code: str | None = None, 
                   date_from: date | str | None = None, date_to: date | str | None = None, limit: int = 50,
                   offset: int = 0) -> LogPage:
     """Events newest first; ``code`` matches a dossier code or its beginning."""
-    with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET, read_only=True) as session:
         agency_id = agency_by_code(session, agency_code).id if agency_code else None
         agencies = audit_log_agencies(actor, session, agency_id)  # authority first: errors tell strangers nothing
         _paging(limit, offset)
@@ -107,7 +107,7 @@ def browse_security_log(ctx: EngineContext, actor: Actor, *, denied_only: bool =
                         offset: int = 0) -> LogPage:
     """Entries by the officers of the auditor's agencies; command-line (system) entries to the auditors of
     a top-level agency."""
-    with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET, read_only=True) as session:
         agency_id = agency_by_code(session, agency_code).id if agency_code else None
         agencies = audit_log_agencies(actor, session, agency_id)
         _paging(limit, offset)

@@ -65,7 +65,7 @@ def _summary(session, procedure: Procedure) -> dict:
 
 
 def list_procedures(ctx: EngineContext, actor: Actor | None) -> list[dict]:
-    with guarded_transaction(ctx, actor, READ, "procedures") as session:
+    with guarded_transaction(ctx, actor, READ, "procedures", read_only=True) as session:
         check_designer(actor, READ, "procedures")
         result = [_summary(session, p) for p in session.scalars(select(Procedure).order_by(Procedure.code))]
         for draft in session.scalars(select(ProcedureDraft).where(
@@ -83,7 +83,7 @@ def _procedure(session, code: str) -> Procedure:
 
 
 def procedure_detail(ctx: EngineContext, actor: Actor | None, code: str) -> dict:
-    with guarded_transaction(ctx, actor, READ, code) as session:
+    with guarded_transaction(ctx, actor, READ, code, read_only=True) as session:
         check_designer(actor, READ, code)
         return _summary(session, _procedure(session, code))
 
@@ -94,7 +94,7 @@ def _side_of_version(v: ProcedureVersion) -> Side:
 
 def version_diff(ctx: EngineContext, actor: Actor | None, code: str, old: int, new: int) -> dict:
     """Elements added, removed and changed, deadlines changed, card and forms changed, from ``old`` to ``new``."""
-    with guarded_transaction(ctx, actor, READ, code) as session:
+    with guarded_transaction(ctx, actor, READ, code, read_only=True) as session:
         check_designer(actor, READ, code)
         procedure = _procedure(session, code)
         sides = {}
@@ -110,7 +110,7 @@ def version_diff(ctx: EngineContext, actor: Actor | None, code: str, old: int, n
 
 def draft_diff(ctx: EngineContext, actor: Actor | None, draft_id: int) -> dict:
     """What the draft changes against the version it was made from (empty sides for a new procedure)."""
-    with guarded_transaction(ctx, actor, READ, f"draft:{draft_id}") as session:
+    with guarded_transaction(ctx, actor, READ, f"draft:{draft_id}", read_only=True) as session:
         check_designer(actor, READ, f"draft:{draft_id}")
         draft = load_draft(session, draft_id, open_only=False)
         base = draft.base_version

@@ -92,7 +92,7 @@ def dossier_form(ctx: EngineContext, actor: Actor, code: str, number: str, seq: 
     if form not in _BUILDERS:
         raise NotFound(f"Mẫu số {form.value} không in theo từng hồ sơ ở đây.",
                        message_en=f"Form {form.value} is not printed from this route.")
-    with guarded_transaction(ctx, actor, Action.VIEW, code) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW, code, read_only=True) as session:
         dossier = load_dossier(session, code)
         check_view(actor, session, dossier, dossier_tasks(session, dossier))
         query = select(Event).where(Event.dossier_id == dossier.id, Event.kind == FORM_EVENTS[form].value)

@@ -117,7 +117,7 @@ def list_inbox(ctx: EngineContext, actor: Actor, scope: str | Scope, *, limit: i
                            message_en=f"Bad paging (1 ≤ limit ≤ {MAX_PAGE_SIZE}, offset ≥ 0, hours ≥ 1).")
     now = ctx.now()
     condition = scope_filter(ctx, actor, scope, due_soon_hours, now)
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction(read_only=True) as session:
         total = session.scalar(select(func.count()).select_from(Task).where(condition))
         rows = session.scalars(select(Task).where(condition).order_by(Task.due_at, Task.id).limit(limit).offset(offset))
         return InboxPage(scope, [_row(t, now) for t in rows], total, limit, offset)
@@ -129,7 +129,7 @@ def inbox_counts(ctx: EngineContext, actor: Actor, due_soon_hours: int = DEFAULT
     # Filters first: the due-soon horizon may load the calendar in its own transaction, which must not
     # wait on ours (SQLite serialises transactions with BEGIN IMMEDIATE).
     conditions = {s.value: scope_filter(ctx, actor, s, due_soon_hours, now) for s in scopes}
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction(read_only=True) as session:
         return {scope: session.scalar(select(func.count()).select_from(Task).where(condition))
                 for scope, condition in conditions.items()}
 

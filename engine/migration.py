@@ -40,7 +40,7 @@ from engine.events import record
 from engine.procedures.spiff import lane_of, step_properties
 from engine.runtime import _REGISTRY, SPEC_CACHE, CompiledProcedure, advance, dump_state, load_state, waiting_timers
 from engine.steps import check_lanes_resolvable, sync
-from engine.store import save_workflow
+from engine.store import load_dossier, save_workflow
 
 MIGRATE = "migrate"
 # Dossiers whose workflow runs (submitted/incomplete ones have none yet: they start on the version in force).
@@ -128,7 +128,7 @@ def migrate(ctx: EngineContext, actor: Actor | None, code: str, to_number: int, 
 def _one(ctx: EngineContext, actor: Actor | None, dossier_code: str, code: str, to_number: int, dry_run: bool) -> DossierMove:
     with guarded_transaction(ctx, actor, MIGRATE, dossier_code) as session:
         _, target = _target(session, code, to_number)
-        dossier = session.scalar(select(Dossier).where(Dossier.code == dossier_code))
+        dossier = load_dossier(session, dossier_code, for_update=True)
         old_version = dossier.procedure_version
         move = DossierMove(dossier.code, dossier.status, old_version.number, target.number)
         if old_version.number >= target.number or dossier.status not in MOVABLE_STATUSES:

@@ -65,7 +65,7 @@ def list_nonconformities(ctx: EngineContext, actor: Actor, *, status: str | None
     calendar, now = ctx.calendar(), ctx.now()
     acted_by, closed_by = aliased(User), aliased(User)
     flag = aliased(Escalation)
-    with guarded_transaction(ctx, actor, Action.VIEW_NONCONFORMITIES, "nonconformities") as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_NONCONFORMITIES, "nonconformities", read_only=True) as session:
         agency_id = agency_by_code(session, agency_code).id if agency_code else None
         scope = nonconformity_scope(actor, session, agency_id)  # authority first: errors tell strangers nothing
         status = _status(status)

@@ -20,7 +20,7 @@ from engine.events import record
 from engine.org import agency_by_code
 from engine.reception import new_dossier, procedure_for, start_processing
 from engine.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
-from engine.security import hash_pin, new_pin, verify_pin
+from engine.security import new_pin, verify_pin
 from engine.steps import close_deadlines
 from engine.store import dossier_not_found, dossier_tasks, load_dossier
 from engine.dossiers import require_status
@@ -45,12 +45,11 @@ def submit_online(ctx: EngineContext, request: dict) -> Submission:
         raise InvalidInput("Hãy chọn cơ quan nhận hồ sơ.", message_en="Choose the agency to submit to.",
                            details={"agency_code": ["required"]})
     pin = new_pin()
-    pin_hash = hash_pin(pin)
     with ctx.db.transaction() as session:
         agency = agency_by_code(session, req["agency_code"])
         version, compiled = procedure_for(session, req["procedure_code"], agency)
         now = ctx.now()
-        dossier = new_dossier(session, version, agency, req, pin_hash, now, DossierStatus.SUBMITTED, None)
+        dossier = new_dossier(session, version, agency, req, pin, now, DossierStatus.SUBMITTED, None)
         dossier.submitted_at = now
         record(session, dossier, EventKind.SUBMITTED, None, now, procedure=compiled.card.code,
                documents=req["documents"])
@@ -124,8 +123,9 @@ def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> N
     """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check."""
     req = load(SupplementSchema, payload)
     with ctx.db.transaction() as session:
-        dossier = session.scalar(select(Dossier).where(Dossier.code == code).with_for_update())
-        if dossier is None or not verify_pin(dossier.pin_hash, pin or ""):
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code).with_for_update()
+                                 .execution_options(populate_existing=True))
+        if dossier is None or not verify_pin(dossier.pin_hash, code, pin or ""):
             raise dossier_not_found(code)
         require_status(dossier, {DossierStatus.INCOMPLETE}, "bổ sung trực tuyến")
         now = ctx.now()

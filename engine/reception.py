@@ -68,10 +68,11 @@ def agencies_for(ctx: EngineContext, procedure_code: str) -> list[dict]:
         return result
 
 
-def new_dossier(session, version, agency: Agency, req: dict, pin_hash: str, now: datetime, status: DossierStatus,
+def new_dossier(session, version, agency: Agency, req: dict, pin: str, now: datetime, status: DossierStatus,
                 received_by_id: int | None) -> Dossier:
+    code = next_code(session, agency.id, agency.code, now)
     dossier = Dossier(
-        code=next_code(session, agency.id, agency.code, now), pin_hash=pin_hash, procedure_version_id=version.id,
+        code=code, pin_hash=hash_pin(code, pin), procedure_version_id=version.id,
         agency_id=agency.id, received_by_id=received_by_id, channel=req["channel"], status=status.value,
         applicant=req["applicant"], applicant_name=req["applicant"]["name"], documents=req["documents"],
         data=req["data"], received_at=now, effective_received_at=now, due_at=now, statutory_due_at=now,
@@ -102,12 +103,11 @@ def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier
 def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
     req = load(ReceiveSchema, request)
     pin = new_pin()
-    pin_hash = hash_pin(pin)  # outside the transaction: hashing is slow and holds no lock
     with guarded_transaction(ctx, actor, Action.RECEIVE, req["procedure_code"]) as session:
         agency = agency_by_code(session, req["agency_code"]) if req["agency_code"] else session.get(Agency, actor.agency_id)
         check_receive(actor, session, agency.id)
         version, compiled = procedure_for(session, req["procedure_code"], agency)
         now = ctx.now()
-        dossier = new_dossier(session, version, agency, req, pin_hash, now, DossierStatus.RECEIVED, actor.id)
+        dossier = new_dossier(session, version, agency, req, pin, now, DossierStatus.RECEIVED, actor.id)
         start_processing(session, ctx, actor, dossier, compiled, now)
         return Receipt(dossier.code, pin, dossier.status, now, dossier.due_at, compiled.card.code, compiled.card.name)

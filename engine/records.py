@@ -15,7 +15,7 @@ from engine.store import dossier_tasks, load_dossier
 
 def control_slip(ctx: EngineContext, actor: Actor, code: str) -> dict:
     """Phiếu kiểm soát quá trình giải quyết hồ sơ: one block per hand-over, with the step's result."""
-    with guarded_transaction(ctx, actor, Action.VIEW, code) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW, code, read_only=True) as session:
         dossier = load_dossier(session, code)
         tasks = dossier_tasks(session, dossier)
         check_view(actor, session, dossier, tasks)

@@ -90,7 +90,7 @@ def _header(ctx: EngineContext, agency: Agency, period: Period, form: Form) -> d
 
 def readable_agencies(ctx: EngineContext, actor: Actor) -> list[dict]:
     """The agencies whose registers the actor may open (for the agency picker)."""
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction(read_only=True) as session:
         ids = record_agencies(actor, session)
         rows = session.execute(select(Agency.code, Agency.name).where(Agency.id.in_(ids)).order_by(Agency.code))
         return [{"code": code, "name": name} for code, name in rows]
@@ -101,7 +101,7 @@ def tracking_book(ctx: EngineContext, actor: Actor, agency_code: str | None = No
     """Form 07: one row per dossier received in the period, in order of receipt."""
     today = ctx.now().astimezone(LOCAL_TZ).date()
     period = parse_period(start, end, today)
-    with guarded_transaction(ctx, actor, Action.VIEW_RECORDS, agency_code or "") as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_RECORDS, agency_code or "", read_only=True) as session:
         agency = _agency(session, actor, agency_code)
         transferred = (select(Task.ready_at).where(Task.dossier_id == Dossier.id, Task.role != Role.DESK.value)
                        .order_by(Task.ready_at).limit(1).correlate(Dossier).scalar_subquery())
@@ -133,7 +133,7 @@ def control_slips(ctx: EngineContext, actor: Actor, agency_code: str | None = No
     """Form 06 of every dossier received in the period, flattened: one row per hand-over (step)."""
     today = ctx.now().astimezone(LOCAL_TZ).date()
     period = parse_period(start, end, today)
-    with guarded_transaction(ctx, actor, Action.VIEW_RECORDS, agency_code or "") as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_RECORDS, agency_code or "", read_only=True) as session:
         agency = _agency(session, actor, agency_code)
         in_period = select(Dossier.id).where(*_received_in(agency, period))
         to_unit, assignee, finisher = aliased(Unit), aliased(User), aliased(User)

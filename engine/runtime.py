@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import weakref
 import zlib
 from dataclasses import dataclass
 from uuid import UUID
@@ -86,7 +87,16 @@ class SpecCache:
 
     def __init__(self):
         self._by_hash: dict[str, CompiledProcedure] = {}
+        # Per database (engine), version id -> compiled: ids are only unique within one database.
+        self._by_id: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._lock = threading.Lock()
+
+    def known(self, bind, version_id: int) -> CompiledProcedure | None:
+        return self._by_id.get(bind, {}).get(version_id)
+
+    def remember(self, bind, version_id: int, compiled: CompiledProcedure) -> None:
+        with self._lock:
+            self._by_id.setdefault(bind, {})[version_id] = compiled
 
     def get(self, version: ProcedureVersion) -> CompiledProcedure:
         compiled = self._by_hash.get(version.content_hash)

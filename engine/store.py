@@ -8,6 +8,7 @@ from collections import OrderedDict
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.db.models import Dossier, Task
 from engine.errors import NotFound
@@ -42,8 +43,10 @@ def load_task(session: Session, task_id: int) -> Task:
     dossier_id = session.scalar(select(Task.dossier_id).where(Task.id == task_id))
     if dossier_id is None:
         raise NotFound(f"Không tìm thấy bước xử lý #{task_id}.", message_en=f"No task #{task_id}.")
-    lock_dossier(session, dossier_id)
-    return session.get(Task, task_id, populate_existing=True)
+    dossier = lock_dossier(session, dossier_id)
+    task = session.get(Task, task_id, populate_existing=True)
+    set_committed_value(task, "dossier", dossier)  # the locked row, not a second SELECT on first use
+    return task
 
 
 def dossier_tasks(session: Session, dossier: Dossier) -> list[Task]:
@@ -51,7 +54,15 @@ def dossier_tasks(session: Session, dossier: Dossier) -> list[Task]:
 
 
 def compiled_for(dossier: Dossier) -> CompiledProcedure:
-    return SPEC_CACHE.get(dossier.procedure_version)
+    """The dossier's parsed procedure; versions never change, so a known version id skips loading its row."""
+    session = object_session(dossier)
+    bind = session.get_bind() if session is not None and dossier.procedure_version_id is not None else None
+    compiled = SPEC_CACHE.known(bind, dossier.procedure_version_id) if bind is not None else None
+    if compiled is None:
+        compiled = SPEC_CACHE.get(dossier.procedure_version)
+        if bind is not None:
+            SPEC_CACHE.remember(bind, dossier.procedure_version_id, compiled)
+    return compiled
 
 
 class LiveWorkflows:

@@ -124,15 +124,15 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | Non
             raise Conflict("Bước này không còn chờ xử lý.", message_en="This step is no longer waiting.")
         now = ctx.now()
         calendar = ctx.calendar(session)
+        working_minutes = step_working_minutes(session, calendar, task, now)  # reads before anything changes
         spiff_task.data.update(data)
         spiff_task.run()
         advance(workflow)
         outcome = calendar.classify(now, task.due_at)
         if task.assignee_id is None:
             task.assignee_id, task.claimed_at = actor.id, now
-        task.state, task.finished_at, task.finished_by_id, task.outcome = (
-            TaskState.COMPLETED.value, now, actor.id, outcome.value)
-        task.working_minutes = step_working_minutes(session, calendar, task, now)
+        task.state, task.finished_at, task.finished_by_id, task.outcome, task.working_minutes = (
+            TaskState.COMPLETED.value, now, actor.id, outcome.value, working_minutes)
         close_deadlines(session, now, task=task)
         _mark_processing(task)
         record(session, dossier, EventKind.STEP_COMPLETED, actor, now, task_id=task.id, step=task.step_id,

@@ -89,7 +89,7 @@ def _summary(dossier) -> dict:
 
 
 def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
-    with guarded_transaction(ctx, actor, Action.VIEW, code) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW, code, read_only=True) as session:
         dossier = load_dossier(session, code)
         tasks = dossier_tasks(session, dossier)
         check_view(actor, session, dossier, tasks)
@@ -113,10 +113,10 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
 
 def public_lookup(ctx: EngineContext, code: str, pin: str) -> dict:
     """What a citizen may see: no internal data, no names of officers. A wrong PIN looks like an unknown code."""
-    with ctx.db.transaction() as session:
+    with ctx.db.transaction(read_only=True) as session:
         dossier = session.scalar(select(Dossier).where(Dossier.code == code))
         # Verify against a throw-away hash for unknown codes too, so timing does not tell codes apart.
-        if not verify_pin(dossier.pin_hash if dossier else decoy_pin_hash(), pin or "") or dossier is None:
+        if not verify_pin(dossier.pin_hash if dossier else decoy_pin_hash(), code, pin or "") or dossier is None:
             raise dossier_not_found(code)
         tasks = dossier_tasks(session, dossier)
         units = _unit_names(session, tasks)

@@ -16,6 +16,10 @@ from engine.db.migrate import create_schema
 from engine.db.session import Database
 from engine import demo, org
 from tests import db_backends
+from tests.server_process import SECRET
+
+# Every process of a run (this one, servers, workers, the benchmark's generator) keys PIN hashes alike.
+os.environ["MOTCUA_SECRET_KEY"] = SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = ROOT / "processes"

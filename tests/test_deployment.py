@@ -11,6 +11,7 @@ from tests.conftest import ROOT
 from tests.helpers import request
 from tests.test_api_journey import DESK, auth
 from tests.test_api_procedures_docs import API
+from engine.security import server_secret
 from web import config as web_config
 
 
@@ -70,7 +71,7 @@ def test_worker_processes_starting_together_agree_on_one_secret_key(monkeypatch,
 
     def start():
         barrier.wait()
-        keys.append(web_config._secret_key())
+        keys.append(server_secret())
 
     threads = [threading.Thread(target=start) for _ in range(8)]
     for thread in threads:

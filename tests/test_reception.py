@@ -25,7 +25,7 @@ def test_receive_gives_code_pin_and_same_day_appointment(ctx, people):
     assert receipt.status == DossierStatus.RECEIVED
     assert receipt.due_at == local("2026-12-07T17:00")  # same_day, received Monday 08:00
     row = dossier(ctx, receipt.code)
-    assert row.pin_hash != receipt.pin and verify_pin(row.pin_hash, receipt.pin)
+    assert row.pin_hash != receipt.pin and verify_pin(row.pin_hash, receipt.code, receipt.pin)
     assert event_kinds(ctx, receipt.code) == [EventKind.RECEIVED, EventKind.HANDED_OVER]
     [task] = open_tasks(ctx, receipt.code)
     assert task.step_id == "tham_dinh_ho_so" and task.role == "specialist"

@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 import os
-import secrets
-import time
-from pathlib import Path
 
 from engine.db.session import database_url_from_env
-
-SECRET_FILE = Path("var") / "secret_key"
-
-
-def _secret_key() -> str:
-    """MOTCUA_SECRET_KEY, else a key generated once and kept under var/ (never in the repository)."""
-    if key := os.environ.get("MOTCUA_SECRET_KEY"):
-        return key
-    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
-    try:  # O_EXCL: several worker processes starting at once agree on the first key written
-        fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass
-    else:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    for _ in range(50):  # another process may have created the file and not yet written it
-        if key := SECRET_FILE.read_text().strip():
-            return key
-        time.sleep(0.01)
-    raise RuntimeError(f"{SECRET_FILE} is empty")
-
+from engine.security import server_secret
 
 def from_env() -> dict:
     https = os.environ.get("MOTCUA_HTTPS", "0") == "1"
     return {
-        "SECRET_KEY": _secret_key(),
+        "SECRET_KEY": server_secret(),
         "DATABASE_URL": database_url_from_env(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

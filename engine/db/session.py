@@ -19,6 +19,11 @@ DEFAULT_DATABASE_URL = "sqlite:///var/motcua.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Lost races the caller may simply retry: SQLite busy, PostgreSQL serialisation failure, deadlock, lock timeout.
 BUSY_SIGNS = ("locked", "could not serialize", "deadlock detected", "lock timeout")
+READ_ONLY = "motcua_read_only"  # execution option of the connections of read-only transactions
+
+
+def _read_only(connection) -> bool:
+    return bool(connection.get_execution_options().get(READ_ONLY))
 
 
 def database_url_from_env() -> str:
@@ -33,12 +38,20 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
         _serialise_sqlite_writers(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        if _read_only(connection):  # a read that tries to write fails loudly instead of changing anything
+            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
     """SQLite: take the write lock when a transaction begins (BEGIN IMMEDIATE), so two writers queue
-    instead of failing half-way; the second then sees the first's result and gets a clean conflict."""
+    instead of failing half-way; the second then sees the first's result and gets a clean conflict.
+    Read-only transactions begin deferred: under WAL they read a snapshot beside the writer, never waiting."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -52,7 +65,7 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _read_only(connection) else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -60,15 +73,18 @@ class Database:
         self.url = url or database_url_from_env()
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: commit on success, roll back on any error; lost races become Conflict."""
-        session = self._sessions()
+    def transaction(self, read_only: bool = False) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error; lost races become Conflict.
+        ``read_only`` for use cases that only read (inbox, views, reports, sign-in): they neither queue
+        behind SQLite's single writer nor may write on PostgreSQL."""
+        session = (self._read_sessions if read_only else self._sessions)()
         try:
             with session.begin():
                 yield session
