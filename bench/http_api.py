@@ -1,6 +1,6 @@
 """(c) The HTTP API under concurrent clients: gunicorn as deployed (deploy/gunicorn.conf.py, one process
-per core, 4 threads each) on 127.0.0.1; desk clients receive dossiers while officer clients claim and
-complete whatever their inbox offers, for a fixed time window."""
+per core, 4 threads each) on 127.0.0.1; two desk clients keep a backlog of dossiers received while officer
+clients claim and complete whatever their inbox offers, for a fixed time window."""
 
 from __future__ import annotations
 
@@ -18,6 +18,21 @@ from tests.load import Tally, add_officers, receive_many, run_threads, work_inbo
 from tests.server_process import WebServer
 
 LANES = (("specialist", "KT"), ("unit_head", "KT"))
+STEPS_PER_DOSSIER = 3  # business household registration on the happy path
+BACKLOG = 60  # dossiers the desks keep waiting for the clerks
+DESKS = 2
+
+
+def keep_backlog(client: JsonClient, tally: Tally, stop: threading.Event) -> None:
+    """Receive while fewer than BACKLOG dossiers wait: the clerks always find work, and the server's time
+    goes to steps rather than to an ever longer queue (desks receiving flat out starved the clerks)."""
+    while not stop.is_set():
+        with tally.lock:
+            waiting = len(tally.received) - sum(tally.completed.values()) / STEPS_PER_DOSSIER
+        if waiting >= BACKLOG:
+            time.sleep(0.01)
+            continue
+        receive_many(client, 1, tally, stop, procedure_code=PROCEDURE_CODE)
 
 
 def server_rss_mb(server: WebServer) -> float:
@@ -29,9 +44,18 @@ def server_rss_mb(server: WebServer) -> float:
         return float("nan")
 
 
+def server_cpu_seconds(server: WebServer) -> float:
+    """CPU seconds (user + system) spent so far by the server's processes."""
+    try:
+        processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+        return sum(p.cpu_times().user + p.cpu_times().system for p in processes)
+    except psutil.Error:
+        return float("nan")
+
+
 def run(url: str, clients: int, seconds: float, workers: int = 2) -> dict:
     ctx = context(url)
-    officers = add_officers(ctx, per_lane=max(2, clients // 4), desks=max(1, clients // 4), prefix="bench",
+    officers = add_officers(ctx, per_lane=max(2, clients // 4), desks=DESKS, prefix="bench",
                             lanes=LANES)
     ctx.db.dispose()
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-http-"))
@@ -43,14 +67,14 @@ def run(url: str, clients: int, seconds: float, workers: int = 2) -> dict:
     try:
         receive_many(desks[0], 20, tally, procedure_code=PROCEDURE_CODE)  # work queued before the clock starts
         started_completions = sum(tally.completed.values())
-        started = time.perf_counter()
+        started, server_cpu = time.perf_counter(), server_cpu_seconds(server)
         timer = threading.Timer(seconds, stop.set)
         timer.start()
-        run_threads([lambda c=c: receive_many(c, 1_000_000, tally, stop, procedure_code=PROCEDURE_CODE)
-                     for c in desks]
+        run_threads([lambda c=c: keep_backlog(c, tally, stop) for c in desks]
                     + [lambda c=c, n=n: work_inbox(c, DATA, tally, stop, seconds + 5, random.Random(n), hot=False)
                        for n, c in enumerate(clerks)])
         elapsed = time.perf_counter() - started
+        server_cpu = server_cpu_seconds(server) - server_cpu
         rss = server_rss_mb(server)
     finally:
         stop.set()
@@ -62,4 +86,6 @@ def run(url: str, clients: int, seconds: float, workers: int = 2) -> dict:
             "dossiers_per_s": received / elapsed, "server_errors": sum(tally.server_errors().values()),
             "conflicts": sum(v for (a, s), v in tally.statuses.items() if s == 409),
             "requests": sum(tally.statuses.values()), "rss_mb": rss,
-            "mean_request_ms": 1000 * sum(latencies) / max(1, len(latencies))}
+            "mean_request_ms": 1000 * sum(latencies) / max(1, len(latencies)),
+            "server_cpu_ms_per_request": 1000 * server_cpu / max(1, sum(tally.statuses.values()) - 20),
+            "server_cpu_share": server_cpu / elapsed}

@@ -49,6 +49,13 @@ def write_results(results: dict, path: Path) -> str:
         _cells(results, kinds, lambda r: r["b"]["steps_per_cpu_s"]))
     row("(b) without the live-workflow cache: steps/s", _cells(results, kinds, lambda r: r["b_cold"]["steps_per_s"]))
     row("(b) share of CPU spent (de)serialising workflow state", _cells(results, kinds, lambda r: 100 * r["b"]["serialisation_share"]))
+    row("(b) SQL statements per step (its share of receipt and inbox read included)",
+        _cells(results, kinds, lambda r: r["b"].get("statements_per_step", float("nan"))))
+    row("(b) CPU ms per step", _cells(results, kinds, lambda r: 1000 / r["b"]["steps_per_cpu_s"]))
+    for what, label in (("insert", "an INSERT"), ("get", "a SELECT by key")):
+        row(f"CPU µs for {label}: SQLAlchemy ORM / Core / driver",
+            [" / ".join(f"{results[k]['statements'][f'{layer}_{what}']:.0f}" for layer in ("orm", "core", "driver"))
+             if "statements" in results[k] else "" for k in kinds])
     ratios = [results[k]["b"]["steps_per_s"] / a["steps_per_s"] for k in kinds]
     row("(b)/(a) overhead ratio, wall clock", [f"{r:.3f}" for r in ratios], "≥ 0.5", _ok(min(ratios) >= TARGETS["ratio"]))
     cpu_ratios = [results[k]["b"]["steps_per_cpu_s"] / a["steps_per_cpu_s"] for k in kinds]
@@ -59,6 +66,9 @@ def write_results(results: dict, path: Path) -> str:
     row("(c) dossiers received/s (same run)", _cells(results, kinds, lambda r: r["c"]["dossiers_per_s"]))
     row("(c) clients / mean request ms / 5xx", [f"{results[k]['c']['clients']} / {results[k]['c']['mean_request_ms']:.0f} / "
                                                 f"{results[k]['c']['server_errors']}" for k in kinds])
+    row("(c) server CPU ms per request / server CPU used (of 2 cores)",
+        [f"{results[k]['c'].get('server_cpu_ms_per_request', float('nan')):.1f} / "
+         f"{results[k]['c'].get('server_cpu_share', float('nan')):.2f}" for k in kinds])
     last = {k: results[k]["growth"][-1] for k in kinds}
     first = {k: results[k]["growth"][0] for k in kinds}
     size = ", ".join(f"{last[k]['dossiers']:,} dossiers / {last[k]['open_steps']:,} open steps" for k in kinds[:1])

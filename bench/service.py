@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from bench.common import DATA, actors, context, request
 from engine import store, tasks
@@ -42,13 +42,19 @@ def run(url: str, dossiers: int, profile_to=None) -> dict:
 
         profiler = Profiler(interval=0.0005)
         profiler.start()
-    steps = 0
+    steps, statements = 0, [0]
+
+    def count(*_args):
+        statements[0] += 1
+
+    event.listen(ctx.db.engine, "before_cursor_execute", count)
     serialising = _time_serialisation()
     started, cpu = time.perf_counter(), time.process_time()
     for n in range(dossiers):
         steps += walk_one(ctx, who, n)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     serialised = serialising.stop()
+    event.remove(ctx.db.engine, "before_cursor_execute", count)
     if profiler is not None:
         profiler.stop()
         profile_to.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
@@ -57,7 +63,7 @@ def run(url: str, dossiers: int, profile_to=None) -> dict:
     ctx.db.dispose()
     return {"dossiers": dossiers, "steps": steps, "seconds": seconds, "dossiers_per_s": dossiers / seconds,
             "steps_per_s": steps / seconds, "cpu_seconds": cpu, "steps_per_cpu_s": steps / cpu,
-            "serialisation_share": serialised / cpu if cpu else 0.0, "mean_state_bytes": float(finished or 0),
+            "serialisation_share": serialised / cpu if cpu else 0.0, "statements_per_step": statements[0] / steps, "mean_state_bytes": float(finished or 0),
             "live_hits": store.LIVE_WORKFLOWS.hits}
 
 

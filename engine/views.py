@@ -80,10 +80,10 @@ def _unit_names(session, tasks) -> dict[int, str]:
 
 
 def _summary(dossier) -> dict:
-    version = dossier.procedure_version
+    card = compiled_for(dossier).card  # cached per version: no load of the version row and its BPMN
     return {"code": dossier.code, "status": dossier.status,
             "status_label": DOSSIER_STATUS_LABELS_VI[DossierStatus(dossier.status)],
-            "procedure_code": version.card["code"], "procedure_name": version.card["name"],
+            "procedure_code": card.code, "procedure_name": card.name,
             "received_at": dossier.received_at, "due_at": dossier.due_at, "resolved_at": dossier.resolved_at,
             "returned_at": dossier.returned_at, "outcome": dossier.outcome}
 

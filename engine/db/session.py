@@ -38,14 +38,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
         _serialise_sqlite_writers(engine)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        if _read_only(connection):  # a read that tries to write fails loudly instead of changing anything
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-
-    return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
@@ -73,7 +66,9 @@ class Database:
         self.url = url or database_url_from_env()
         self.engine = make_engine(self.url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        # PostgreSQL: BEGIN READ ONLY (a read that tries to write fails loudly); SQLite: see _serialise_sqlite_writers.
+        read_options = {READ_ONLY: True, **({"postgresql_readonly": True} if self.is_postgres else {})}
+        self._read_sessions = sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
 
     @property
     def is_postgres(self) -> bool:
