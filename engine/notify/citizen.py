@@ -11,6 +11,7 @@ from engine.db.models import Dossier, Event
 from engine.enums import EventKind, NotificationChannel, NotificationTopic
 from engine.notify import messages
 from engine.notify.outbox import enqueue
+from engine.store import compiled_for
 
 TOPICS = {
     EventKind.RECEIVED: NotificationTopic.RECEIVED,
@@ -45,8 +46,8 @@ def on_event(session: Session, dossier: Dossier, event: Event) -> None:
 
 
 def _text(dossier: Dossier, event: Event) -> tuple[str, str]:
-    card, p = dossier.procedure_version.card, event.payload
-    code, procedure, agency = dossier.code, card["name"], dossier.agency.name
+    card, p = compiled_for(dossier).card, event.payload  # the cached card: no load of the version row
+    code, procedure, agency = dossier.code, card.name, dossier.agency.name
     kind = EventKind(event.kind)
     if kind == EventKind.RECEIVED:
         return messages.received(code, procedure, agency, event.at, p.get("due_at") or dossier.due_at)
@@ -54,7 +55,7 @@ def _text(dossier: Dossier, event: Event) -> tuple[str, str]:
         return messages.supplement_requested(code, procedure, agency, p.get("reason", ""), p.get("missing", []),
                                              bool(p.get("before_receipt")), bool(p.get("clock_paused")))
     if kind == EventKind.RESOLVED:
-        return messages.result_ready(code, procedure, agency, card.get("result", ""))
+        return messages.result_ready(code, procedure, agency, card.result or "")
     if kind == EventKind.REFUSED:
         return messages.refused(code, procedure, agency, p.get("reason", ""))
     return messages.apology(code, procedure, agency, p.get("reason", ""), p.get("new_due_at"))
