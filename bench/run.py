@@ -11,6 +11,7 @@ table and writes bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sys
@@ -60,8 +61,16 @@ def main() -> None:
         databases.close()
     results["seconds"] = time.time() - started
     results["load_end"] = os.getloadavg()[0]
+    args.out.with_suffix(".json").write_text(json.dumps(results, default=str, indent=1))  # to re-render the table
     text = write_results(results, args.out)
     print(text)
+
+
+def render(saved: Path, out: Path) -> None:
+    """The table again from a run's saved figures (after the notes changed, say), without measuring."""
+    results = json.loads(saved.read_text())
+    results["when"] = datetime.fromisoformat(results["when"])
+    print(write_results(results, out))
 
 
 def run_kind(databases: Databases, kind: str, args) -> dict:
@@ -108,4 +117,7 @@ def run_kind(databases: Databases, kind: str, args) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--render":
+        render(Path(sys.argv[2]), Path(sys.argv[2]).with_suffix(".md"))
+    else:
+        main()

@@ -304,8 +304,10 @@ def audit_verify() -> None:
 
 
 from engine.notify.cli import notifications  # noqa: E402  (its own module; registered here)
+from engine.kpis.cli import kpi as kpi_commands  # noqa: E402
 
 cli.add_command(notifications)
+cli.add_command(kpi_commands)  # motcua kpi rebuild (engine/kpis/cli.py)
 
 
 @cli.command("check", help="Đối chiếu trạng thái quy trình với hộp việc và thời hạn / check every dossier's "

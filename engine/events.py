@@ -15,6 +15,7 @@ from engine.actors import SYSTEM_NAME, Actor
 from engine.db.models import Dossier, Event
 from engine.enums import EventKind
 from engine.notify.citizen import on_event as notify_citizen
+from engine.kpis import tally as kpi_tally
 
 GENESIS_HASH = "0" * 64
 
@@ -41,6 +42,7 @@ def record(session: Session, dossier: Dossier, kind: EventKind, actor: Actor | N
     session.add(event)
     dossier.last_event_seq, dossier.last_event_hash = seq, digest
     notify_citizen(session, dossier, event)  # the outbox row commits with the event, or neither does
+    kpi_tally.touch(session, dossier, kind)  # its KPI tallies are refreshed as this transaction commits
     return event
 
 

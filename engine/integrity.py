@@ -17,6 +17,7 @@ from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Event, Task
 from engine.enums import OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DeadlineKind, DossierStatus, EventKind
 from engine.events import BrokenLink, verify_chain
+from engine.kpis import tally as kpi_tally
 from engine.runtime import load_state, ready_user_tasks, waiting_timers
 from engine.store import compiled_for
 
@@ -67,6 +68,7 @@ def check_all(ctx: EngineContext, batch: int = BATCH) -> ConsistencyReport:
             dossiers = list(session.scalars(
                 select(Dossier).where(Dossier.id > last_id).order_by(Dossier.id).limit(batch)))
             if not dossiers:
+                report.problems.extend(Inconsistency(where, what) for where, what in kpi_tally.check(session))
                 return report
             _check_batch(session, dossiers, report)
         report.checked += len(dossiers)

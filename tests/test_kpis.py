@@ -4,10 +4,9 @@ minutes; and the query plans (indexes, no full scans) on SQLite."""
 
 from __future__ import annotations
 
-import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from engine import demo, dossiers, kpis
 from engine.db.models import Dossier, Task
@@ -231,33 +230,3 @@ def test_refusal_while_paused_ends_the_pause_first(ctx, people, clock):
         assert (d.paused_at, d.paused_minutes, d.outcome) == (None, 210, Outcome.EARLY)
         assert d.statutory_due_at == local("2026-12-10T11:30")  # Thu 08:00 + 210 min
         assert d.working_minutes == 60  # 08:00–09:00; the rest was paused
-
-
-def test_report_queries_use_indexes(ctx, people, data):
-    """EXPLAIN QUERY PLAN on SQLite for every statement of a report: the per-agency period queries search the
-    (agency, received_at) / (agency, resolved_at) indexes, and nothing scans dossiers, tasks or events."""
-    if ctx.db.engine.dialect.name != "sqlite":
-        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
-    statements = []
-
-    def capture(_conn, _cursor, statement, parameters, _context, _many):
-        statements.append((statement, parameters))
-
-    event.listen(ctx.db.engine, "before_cursor_execute", capture)
-    try:
-        for query in ({}, {"procedure": HKD}, {"unit": "KT", "group_by": "unit"}, {"group_by": "procedure"}):
-            report(ctx, people, **query)
-    finally:
-        event.remove(ctx.db.engine, "before_cursor_execute", capture)
-    raw = ctx.db.engine.raw_connection()
-    try:
-        plans = [row[-1] for statement, parameters in statements if statement.lstrip().upper().startswith("SELECT")
-                 for row in raw.cursor().execute("EXPLAIN QUERY PLAN " + statement, parameters).fetchall()]
-    finally:
-        raw.close()
-    assert any("USING INDEX ix_dossiers_agency_resolved (agency_id=? AND resolved_at>? AND resolved_at<?)" in p
-               for p in plans)
-    assert any("USING INDEX ix_dossiers_agency_received (agency_id=? AND received_at>? AND received_at<?)" in p
-               for p in plans)
-    assert any("ix_tasks_agency_state_finished (agency_id=? AND state=? AND finished_at>?" in p for p in plans)
-    assert not [p for p in plans if re.match(r"SCAN (dossiers|tasks|events)\b", p)]

@@ -15,7 +15,7 @@ from engine.authz import Action, report_agencies, report_unit_only
 from engine.context import EngineContext
 from engine.db.models import Agency, Procedure, Unit
 from engine.enums import Role
-from engine.kpis import dossier_sql, step_sql
+from engine.kpis import tally_read
 from engine.kpis.definitions import INDICATORS_766, UNAVAILABLE_766, Kpi, figures
 from engine.kpis.params import GroupBy, KpiParams
 from engine.kpis.scope import Named, Scope, resolve
@@ -67,21 +67,21 @@ def _figures(parts: dict, with_now: bool = True) -> dict[Kpi, int | float | None
                    {k: v for k, v in parts.items() if not isinstance(k, Kpi)}, with_now)
 
 
-def _by_month(session: Session, scope: Scope) -> list[Group]:
-    parts = dossier_sql.figure_parts(session, scope, GroupBy.MONTH)
+def _by_month(session: Session, scope: Scope, source) -> list[Group]:
+    parts = source.figure_parts(session, scope, GroupBy.MONTH)
     return [Group(m.key, m.label, _figures(parts.get(i, {}), with_now=False))
             for i, m in enumerate(scope.period.months)]
 
 
-def _by_procedure(session: Session, scope: Scope) -> list[Group]:
-    parts = dossier_sql.figure_parts(session, scope, GroupBy.PROCEDURE)
+def _by_procedure(session: Session, scope: Scope, source) -> list[Group]:
+    parts = source.figure_parts(session, scope, GroupBy.PROCEDURE)
     procedures = session.execute(select(Procedure.id, Procedure.code, Procedure.name)
                                  .where(Procedure.id.in_(list(parts)))).all() if parts else []
     return [Group(code, name, _figures(parts[pid])) for pid, code, name in sorted(procedures, key=lambda p: p.code)]
 
 
-def _by_unit(session: Session, scope: Scope) -> list[Group]:
-    parts = dossier_sql.figure_parts(session, scope, GroupBy.UNIT)
+def _by_unit(session: Session, scope: Scope, source) -> list[Group]:
+    parts = source.figure_parts(session, scope, GroupBy.UNIT)
     units = session.execute(select(Unit.id, Unit.code, Unit.name, Agency.code).join(Agency, Agency.id == Unit.agency_id)
                             .where(Unit.id.in_(list(parts)))).all() if parts else []
     return [Group(code, name, _figures(parts[uid]), agency) for uid, code, name, agency in
@@ -97,16 +97,17 @@ def _indicators(totals: dict, by_procedure: list[Group]) -> dict:
     return {"available": available, "avg_hours_by_procedure": per_procedure, "unavailable": unavailable}
 
 
-def build(session: Session, scope: Scope) -> KpiReport:
-    totals = _figures(dossier_sql.figure_parts(session, scope, dossier_sql.TOTAL).get(0, {}))
-    by_month, by_procedure = _by_month(session, scope), _by_procedure(session, scope)
+def build(session: Session, scope: Scope, source=tally_read) -> KpiReport:
+    """The report from ``source``: the KPI tallies, or the raw SQL of engine.kpis.reference (same figures)."""
+    totals = _figures(source.figure_parts(session, scope, None).get(0, {}))
+    by_month, by_procedure = _by_month(session, scope, source), _by_procedure(session, scope, source)
     groups = {GroupBy.MONTH: lambda: by_month, GroupBy.PROCEDURE: lambda: by_procedure,
-              GroupBy.UNIT: lambda: _by_unit(session, scope)}[scope.group_by]()
+              GroupBy.UNIT: lambda: _by_unit(session, scope, source)}[scope.group_by]()
     return KpiReport(
         generated_at=scope.now, date_from=scope.period.date_from, date_to=scope.period.date_to, agency=scope.agency,
         include_sub=scope.include_sub, procedure=scope.procedure, unit=scope.unit, group_by=scope.group_by,
-        totals=totals, groups=groups, by_month=by_month, units=step_sql.units(session, scope),
-        bottlenecks=step_sql.bottlenecks(session, scope), indicators_766=_indicators(totals, by_procedure),
+        totals=totals, groups=groups, by_month=by_month, units=source.units(session, scope),
+        bottlenecks=source.bottlenecks(session, scope), indicators_766=_indicators(totals, by_procedure),
     )
 
 
@@ -116,7 +117,7 @@ def _target(params: KpiParams) -> str:
 
 def kpi_report(ctx: EngineContext, actor: Actor, params: KpiParams) -> KpiReport:
     """The KPIs of an agency (optionally with those below it), unit or procedure over [from, to)."""
-    with guarded_transaction(ctx, actor, Action.VIEW_REPORTS, _target(params)) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_REPORTS, _target(params), read_only=True) as session:
         return build(session, resolve(session, actor, params, ctx.now()))
 
 
@@ -136,14 +137,14 @@ def _options(session: Session, actor: Actor, agency_id: int) -> ReportOptions:
 
 def dashboard(ctx: EngineContext, actor: Actor, params: KpiParams) -> Dashboard:
     """The dashboard: the report and the choices of its filters."""
-    with guarded_transaction(ctx, actor, Action.VIEW_REPORTS, _target(params)) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_REPORTS, _target(params), read_only=True) as session:
         scope = resolve(session, actor, params, ctx.now())
         return Dashboard(build(session, scope), _options(session, actor, scope.agency.id))
 
 
 def report_options(ctx: EngineContext, actor: Actor) -> ReportOptions:
     """The filters' choices alone (the dashboard shows them again when the asked-for report was refused as invalid)."""
-    with guarded_transaction(ctx, actor, Action.VIEW_REPORTS, "kpis:options") as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_REPORTS, "kpis:options", read_only=True) as session:
         options = _options(session, actor, actor.agency_id)
         if not options.agencies:
             resolve(session, actor, KpiParams(), ctx.now())  # raises the refusal

@@ -55,19 +55,28 @@ def bottlenecks(session, scope: Scope) -> list[dict]:
     return sorted(result, key=lambda r: (-r["total_hours"], r["procedure_code"], r["step_id"]))
 
 
-def units(session, scope: Scope) -> list[dict]:
-    """Per unit: open steps and those overdue now (as the inbox marks them), and steps finished in the period
-    and how many of them late; units with overdue work first."""
+def open_steps(session, scope: Scope) -> list[tuple]:
+    """(unit id, open steps, overdue now) per unit: live, on the indexed open rows."""
     overdue = or_(Task.overdue.is_(True), and_(Task.paused.is_(False), Task.due_at < scope.now))
-    open_stmt = (select(Task.unit_id, func.count(), func.sum(case((overdue, 1), else_=0)))
-                 .where(*_step_scope(scope), Task.state.in_([s.value for s in OPEN_TASK_STATES]))
-                 .group_by(Task.unit_id))
-    done_stmt = (select(Task.unit_id, func.count(), func.sum(case((Task.outcome == Outcome.LATE.value, 1), else_=0)))
-                 .where(*_step_scope(scope), *_finished_in_period(scope)).group_by(Task.unit_id))
+    return session.execute(select(Task.unit_id, func.count(), func.sum(case((overdue, 1), else_=0)))
+                           .where(*_step_scope(scope), Task.state.in_([s.value for s in OPEN_TASK_STATES]))
+                           .group_by(Task.unit_id)).all()
+
+
+def finished_steps(session, scope: Scope) -> list[tuple]:
+    """(unit id, steps finished in the period, late ones) per unit."""
+    return session.execute(
+        select(Task.unit_id, func.count(), func.sum(case((Task.outcome == Outcome.LATE.value, 1), else_=0)))
+        .where(*_step_scope(scope), *_finished_in_period(scope)).group_by(Task.unit_id)).all()
+
+
+def units(session, scope: Scope, finished=finished_steps) -> list[dict]:
+    """Per unit: open steps and those overdue now (as the inbox marks them), and steps finished in the period
+    and how many of them late; units with overdue work first. ``finished`` gives the period's part."""
     figures: dict = {}
-    for unit_id, count, late in session.execute(open_stmt):
+    for unit_id, count, late in open_steps(session, scope):
         figures.setdefault(unit_id, {})["open_steps"], figures[unit_id]["overdue_steps"] = int(count), int(late)
-    for unit_id, count, late in session.execute(done_stmt):
+    for unit_id, count, late in finished(session, scope):
         figures.setdefault(unit_id, {})["finished_steps"], figures[unit_id]["late_steps"] = int(count), int(late)
     ids = [u for u in figures if u is not None]
     names = {row.id: row for row in session.execute(

@@ -8,9 +8,11 @@ from engine.db.models.records import AuditEntry, Event, Nonconformity
 from engine.db.models.notifications import Notification, UserContact
 from engine.db.models.oversight import Escalation
 from engine.db.models.drafts import ProcedureDraft
+from engine.db.models.kpi_tallies import KpiDossierDay, KpiDossierMark, KpiDossierMinutes, KpiStepDay, KpiStepMinutes
 
 __all__ = [
     "Base", "Agency", "ApiToken", "CalendarDay", "Unit", "User", "UserRole", "Procedure", "ProcedureVersion",
     "Deadline", "Dossier", "DossierCounter", "Task", "AuditEntry", "Event", "Nonconformity",
     "Notification", "UserContact", "Escalation", "ProcedureDraft",
+    "KpiDossierDay", "KpiDossierMark", "KpiDossierMinutes", "KpiStepDay", "KpiStepMinutes",
 ]

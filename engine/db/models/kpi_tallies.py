@@ -1,0 +1,99 @@
+"""KPI tallies: per local day, the counts and working-minute sums the KPI report adds up instead of scanning
+every dossier (engine.kpis.tally keeps them in the same transaction as the change that moves a figure).
+
+Dossier rows are keyed by (agency, day, procedure, unit): unit WHOLE (0) holds every dossier once, unit U
+holds the dossiers that had a step in U. Step rows are keyed by the step's own agency and unit (NO_UNIT, 0,
+for a step without a unit). The working-minute histograms keep the 90th percentiles exact.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db.models.base import Base
+from engine.db.types import JSONData
+
+WHOLE = 0  # the unit key of a dossier row that counts every dossier once
+NO_UNIT = 0  # the unit key of a step row for a step without a unit
+
+
+def _count() -> Mapped[int]:
+    return mapped_column(BigInteger, default=0, server_default="0")
+
+
+class KpiDossierDay(Base):
+    __tablename__ = "kpi_dossier_days"
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # first: a report seeks its agencies
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # local date of the receipt / the decision
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received: Mapped[int] = _count()
+    received_desk: Mapped[int] = _count()
+    received_online: Mapped[int] = _count()
+    received_postal: Mapped[int] = _count()
+    supplemented: Mapped[int] = _count()
+    resolved: Mapped[int] = _count()
+    early: Mapped[int] = _count()
+    on_time: Mapped[int] = _count()
+    late: Mapped[int] = _count()
+    refused: Mapped[int] = _count()
+    paused_dossiers: Mapped[int] = _count()
+    paused_minutes: Mapped[int] = _count()
+    wm_count: Mapped[int] = _count()  # resolved dossiers with working minutes
+    wm_sum: Mapped[int] = _count()
+
+
+class KpiDossierMinutes(Base):
+    """How many dossiers decided that day took exactly ``minutes`` working minutes."""
+
+    __tablename__ = "kpi_dossier_minutes"
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = _count()
+
+
+class KpiStepDay(Base):
+    """Steps finished that day (completed), per agency, procedure, unit and BPMN step."""
+
+    __tablename__ = "kpi_step_days"
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    step_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    finished: Mapped[int] = _count()
+    late: Mapped[int] = _count()
+    wm_count: Mapped[int] = _count()  # finished steps with working minutes (what bottlenecks measure)
+    wm_late: Mapped[int] = _count()
+    wm_sum: Mapped[int] = _count()
+
+
+class KpiStepMinutes(Base):
+    __tablename__ = "kpi_step_minutes"
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = _count()
+
+
+class KpiDossierMark(Base):
+    """What each dossier last added to the tallies, so a change subtracts exactly that and adds the new."""
+
+    __tablename__ = "kpi_dossier_marks"
+
+    dossier_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # no FK: never blocks a delete
+    marks: Mapped[dict] = mapped_column(JSONData)

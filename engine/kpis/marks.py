@@ -1,0 +1,128 @@
+"""A dossier's marks: what it adds to the KPI tallies, read from its raw rows (the dossier, its steps, its
+supplement requests) by exactly the rules of engine.kpis.dossier_sql / step_sql, and expanded into tally
+rows. Kept per dossier (kpi_dossier_marks) so a change subtracts the old marks and adds the new ones."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import bindparam, func, select
+
+from engine.calendar import LOCAL_TZ
+from engine.db.models import Dossier, Event, ProcedureVersion, Task
+from engine.db.models.kpi_tallies import (
+    NO_UNIT, WHOLE, KpiDossierDay, KpiDossierMark, KpiDossierMinutes, KpiStepDay, KpiStepMinutes,
+)
+from engine.db.types import UTCDateTime
+from engine.enums import Channel, DossierStatus, EventKind, Outcome, TaskState
+
+CHANNEL_COLUMNS = {Channel.DESK.value: "received_desk", Channel.ONLINE.value: "received_online",
+                   Channel.POSTAL.value: "received_postal"}
+OUTCOME_COLUMNS = {Outcome.EARLY.value: "early", Outcome.ON_TIME.value: "on_time", Outcome.LATE.value: "late"}
+# Tables in the fixed order every writer updates them in (with rows in key order): no deadlock.
+TABLES = (KpiDossierDay, KpiDossierMinutes, KpiStepDay, KpiStepMinutes)
+CHUNK = 500  # dossier ids per IN (...) list
+
+
+def local_day(instant: datetime) -> date:
+    return instant.astimezone(LOCAL_TZ).date()
+
+
+def read(session, ids, stored: bool = False) -> dict[int, dict] | tuple[dict[int, dict], dict[int, dict]]:
+    """The marks of these dossiers from their raw rows (dossiers that do not exist have none); with
+    ``stored``, also the marks kept for them (kpi_dossier_marks), read in the same statement."""
+    ids = sorted(set(ids))
+    new, old = {}, {}
+    for start in range(0, len(ids), CHUNK):
+        _read_chunk(session, ids[start:start + CHUNK], new, old)
+    return (new, old) if stored else new
+
+
+_IDS = bindparam("ids", expanding=True)
+# Built once (statement construction costs more than running them on the hot path).
+_STEPS = select(Task.dossier_id, Task.agency_id, Task.unit_id, Task.state, Task.finished_at, Task.step_id,
+                Task.step_name, Task.outcome, Task.working_minutes).where(Task.dossier_id.in_(_IDS))
+_LAST_REQUEST = (select(func.max(Event.at)).where(Event.dossier_id == Dossier.id,
+                                                  Event.kind == EventKind.SUPPLEMENT_REQUESTED.value).scalar_subquery())
+_KEPT = select(KpiDossierMark.marks).where(KpiDossierMark.dossier_id == Dossier.id).scalar_subquery()
+_DOSSIERS = (select(Dossier.id, Dossier.agency_id, ProcedureVersion.procedure_id, Dossier.received_by_id,
+                    Dossier.received_at, Dossier.channel, Dossier.outcome, Dossier.resolved_at, Dossier.status,
+                    Dossier.paused_minutes, Dossier.working_minutes, _LAST_REQUEST.label("last_request"),
+                    _KEPT.label("kept"))
+             .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id).where(Dossier.id.in_(_IDS)))
+_KEPT_ONLY = select(KpiDossierMark.dossier_id, KpiDossierMark.marks).where(KpiDossierMark.dossier_id.in_(_IDS))
+
+
+def _read_chunk(session, ids: list[int], new: dict, old: dict) -> None:
+    """Two statements: the steps, then the dossiers with their last supplement request and kept marks."""
+    tasks, units = defaultdict(list), defaultdict(set)
+    conn = session.connection()  # Core rows, without the ORM's per-statement work
+    for row in conn.execute(_STEPS, {"ids": ids}):
+        if row.unit_id is not None:
+            units[row.dossier_id].add(row.unit_id)
+        if row.state == TaskState.COMPLETED.value and row.finished_at is not None:
+            tasks[row.dossier_id].append([local_day(row.finished_at).isoformat(), row.agency_id,
+                                          NO_UNIT if row.unit_id is None else row.unit_id, row.step_id,
+                                          row.step_name, int(row.outcome == Outcome.LATE.value),
+                                          row.working_minutes])
+    for d in conn.execute(_DOSSIERS, {"ids": ids}):
+        received = None
+        if d.received_by_id is not None and d.received_at is not None:
+            last = d.last_request
+            if isinstance(last, str):  # SQLite hands back a subquery's instant as text
+                last = UTCDateTime().process_result_value(datetime.fromisoformat(last), None)
+            received = [local_day(d.received_at).isoformat(), d.channel, int(last is not None and last >= d.received_at)]
+        decided = None
+        if d.outcome is not None and d.resolved_at is not None:
+            decided = [local_day(d.resolved_at).isoformat(), d.outcome, int(d.status == DossierStatus.REFUSED.value),
+                       d.paused_minutes or 0, d.working_minutes]
+        new[d.id] = {"a": d.agency_id, "p": d.procedure_id, "u": sorted(units[d.id]), "r": received,
+                     "d": decided, "t": sorted(tasks[d.id], key=lambda t: [str(v) for v in t])}
+        if d.kept is not None:
+            old[d.id] = json.loads(d.kept) if isinstance(d.kept, str) else d.kept
+    missing = [i for i in ids if i not in new]  # deleted dossiers: their kept marks are subtracted
+    if missing:
+        old.update(conn.execute(_KEPT_ONLY, {"ids": missing}).all())
+
+
+def expand(marks: dict | None, into: dict, sign: int = 1) -> None:
+    """Add (or with sign -1 subtract) one dossier's marks to ``into``: {table: {key: {column: delta}}}."""
+    if not marks:
+        return
+    agency, procedure = marks["a"], marks["p"]
+    days, minutes = into.setdefault(KpiDossierDay, {}), into.setdefault(KpiDossierMinutes, {})
+    for unit in [WHOLE, *marks["u"]]:
+        if marks["r"]:
+            day, channel, supplemented = marks["r"]
+            _add(days, (agency, date.fromisoformat(day), procedure, unit), sign, received=1,
+                 supplemented=supplemented, **({CHANNEL_COLUMNS[channel]: 1} if channel in CHANNEL_COLUMNS else {}))
+        if marks["d"]:
+            day, outcome, refused, paused, wm = marks["d"]
+            key = (agency, date.fromisoformat(day), procedure, unit)
+            _add(days, key, sign, resolved=1, refused=refused, paused_dossiers=int(paused > 0), paused_minutes=paused,
+                 **({OUTCOME_COLUMNS[outcome]: 1} if outcome in OUTCOME_COLUMNS else {}),
+                 **({"wm_count": 1, "wm_sum": wm} if wm is not None else {}))
+            if wm is not None:
+                _add(minutes, (*key, wm), sign, count=1)
+    steps, step_minutes = into.setdefault(KpiStepDay, {}), into.setdefault(KpiStepMinutes, {})
+    for day, step_agency, unit, step_id, step_name, late, wm in marks["t"]:
+        day = date.fromisoformat(day)
+        _add(steps, (step_agency, day, procedure, unit, step_id, step_name), sign, finished=1, late=late,
+             **({"wm_count": 1, "wm_late": late, "wm_sum": wm} if wm is not None else {}))
+        if wm is not None:
+            _add(step_minutes, (step_agency, day, procedure, unit, step_id, wm), sign, count=1)
+
+
+def _add(rows: dict, key: tuple, sign: int, **columns: int) -> None:
+    row = rows.setdefault(key, {})
+    for column, value in columns.items():
+        if value:
+            row[column] = row.get(column, 0) + sign * value
+
+
+def nonzero(tallies: dict) -> dict:
+    """The same tallies without the all-zero rows (a subtraction can leave them; they mean nothing)."""
+    return {table: {key: {c: v for c, v in row.items() if v} for key, row in rows.items() if any(row.values())}
+            for table, rows in tallies.items()}
