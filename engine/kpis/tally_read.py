@@ -36,12 +36,18 @@ def _month_of(day_column, scope: Scope):
     return case(*[(day_column < end, literal(i)) for i, end in enumerate(ends)], else_=None)
 
 
-def _dossier_where(table, scope: Scope, grouping: GroupBy | None) -> list:
-    """The filters of a dossier tally table for this scope (the per-unit rows for a unit or by unit)."""
+def _scope_where(table, scope: Scope) -> list:
+    """The filters every tally table shares: the scope's agencies, the period's days, the procedure."""
     first, last = _dates(scope)
     where = [table.c.agency_id.in_(scope.agency_ids), table.c.day >= first, table.c.day < last]
     if scope.procedure:
         where.append(table.c.procedure_id == scope.procedure.id)
+    return where
+
+
+def _dossier_where(table, scope: Scope, grouping: GroupBy | None) -> list:
+    """The filters of a dossier tally table for this scope (the per-unit rows for a unit or by unit)."""
+    where = _scope_where(table, scope)
     if scope.unit:
         where.append(table.c.unit_id == scope.unit.id)
     elif grouping == GroupBy.UNIT:
@@ -151,12 +157,9 @@ def figure_parts(session, scope: Scope, grouping: GroupBy | None) -> dict:
 
 
 def _step_where(table, scope: Scope) -> list:
-    first, last = _dates(scope)
-    where = [table.c.agency_id.in_(scope.agency_ids), table.c.day >= first, table.c.day < last]
+    where = _scope_where(table, scope)
     if scope.unit:
         where.append(table.c.unit_id == scope.unit.id)
-    if scope.procedure:
-        where.append(table.c.procedure_id == scope.procedure.id)
     return where
 
 

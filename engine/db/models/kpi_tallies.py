@@ -24,13 +24,19 @@ def _count() -> Mapped[int]:
     return mapped_column(BigInteger, default=0, server_default="0")
 
 
-class KpiDossierDay(Base):
+class TallyKey:
+    """The key every tally row starts with, in this order (the primary key's): a report seeks its agencies,
+    then a period of local days (of the receipt, the decision or the finished step)."""
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-4)
+    day: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-3)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-2)
+    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+
+
+class KpiDossierDay(TallyKey, Base):
     __tablename__ = "kpi_dossier_days"
 
-    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)  # first: a report seeks its agencies
-    day: Mapped[date] = mapped_column(Date, primary_key=True)  # local date of the receipt / the decision
-    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     received: Mapped[int] = _count()
     received_desk: Mapped[int] = _count()
     received_online: Mapped[int] = _count()
@@ -47,28 +53,20 @@ class KpiDossierDay(Base):
     wm_sum: Mapped[int] = _count()
 
 
-class KpiDossierMinutes(Base):
+class KpiDossierMinutes(TallyKey, Base):
     """How many dossiers decided that day took exactly ``minutes`` working minutes."""
 
     __tablename__ = "kpi_dossier_minutes"
 
-    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = _count()
 
 
-class KpiStepDay(Base):
+class KpiStepDay(TallyKey, Base):
     """Steps finished that day (completed), per agency, procedure, unit and BPMN step."""
 
     __tablename__ = "kpi_step_days"
 
-    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     step_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     step_name: Mapped[str] = mapped_column(String(255), primary_key=True)
     finished: Mapped[int] = _count()
@@ -78,13 +76,9 @@ class KpiStepDay(Base):
     wm_sum: Mapped[int] = _count()
 
 
-class KpiStepMinutes(Base):
+class KpiStepMinutes(TallyKey, Base):
     __tablename__ = "kpi_step_minutes"
 
-    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     step_id: Mapped[str] = mapped_column(String(120), primary_key=True)
     minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
     count: Mapped[int] = _count()
