@@ -5,6 +5,11 @@ Messages are Vietnamese first; ``message_en`` carries the English text for the l
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import TypeVar
+
+E = TypeVar("E", bound=Enum)
+
 
 class MotcuaError(Exception):
     """Base of every error the engine raises on purpose."""
@@ -99,3 +104,13 @@ class TooLarge(InvalidInput):
 
     http_status = 413
     code = "too_large"
+
+
+def parse_choice(choices: type[E], value, name_vi: str, name_en: str) -> E:
+    """``value`` as a member of the enum ``choices``, or InvalidInput naming the accepted values."""
+    try:
+        return choices(value)
+    except ValueError:
+        accepted = ", ".join(c.value for c in choices)
+        raise InvalidInput(f"{name_vi} '{value}' không hợp lệ; dùng: {accepted}.",
+                           message_en=f"Unknown {name_en} '{value}'; use one of: {accepted}.") from None

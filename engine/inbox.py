@@ -12,7 +12,7 @@ from engine.actors import Actor
 from engine.context import EngineContext
 from engine.db.models import Task
 from engine.enums import OPEN_TASK_STATES, Role, TaskState
-from engine.errors import InvalidInput, NotAuthorized
+from engine.errors import InvalidInput, NotAuthorized, parse_choice
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -102,11 +102,7 @@ def scope_filter(ctx: EngineContext, actor: Actor, scope: Scope, due_soon_hours:
 
 
 def _scope(value: str | Scope) -> Scope:
-    try:
-        return Scope(value)
-    except ValueError:
-        raise InvalidInput(f"Phạm vi '{value}' không hợp lệ; dùng: {', '.join(s.value for s in Scope)}.",
-                           message_en=f"Unknown scope '{value}'; use one of: {', '.join(s.value for s in Scope)}.") from None
+    return parse_choice(Scope, value, "Phạm vi", "scope")
 
 
 def list_inbox(ctx: EngineContext, actor: Actor, scope: str | Scope, *, limit: int = DEFAULT_PAGE_SIZE,

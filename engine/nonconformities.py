@@ -17,7 +17,7 @@ from engine.authz import Action, check_nonconformity, may_on_nonconformity, nonc
 from engine.context import EngineContext
 from engine.db.models import Agency, Escalation, Nonconformity, Task, Unit, User
 from engine.enums import EscalationKind, NonconformityStatus
-from engine.errors import InvalidInput, InvalidState, NotFound
+from engine.errors import InvalidInput, InvalidState, NotFound, parse_choice
 from engine.escalation import OversightSettings, action_due_at
 from engine.org import agency_by_code
 from engine.schemas import MAX_TEXT, REASON_MIN, load
@@ -45,15 +45,7 @@ class NonconformityPage:
 
 
 def _status(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return NonconformityStatus(value).value
-    except ValueError:
-        raise InvalidInput(
-            f"Trạng thái '{value}' không hợp lệ; dùng: {', '.join(s.value for s in NonconformityStatus)}.",
-            message_en=f"Unknown status '{value}'; use one of: {', '.join(s.value for s in NonconformityStatus)}.",
-        ) from None
+    return parse_choice(NonconformityStatus, value, "Trạng thái", "status").value if value else None
 
 
 def list_nonconformities(ctx: EngineContext, actor: Actor, *, status: str | None = None, flagged: bool | None = None,

@@ -14,7 +14,7 @@ from engine.authz import Action, outbox_agency
 from engine.context import EngineContext
 from engine.db.models import Dossier, Notification, UserContact
 from engine.enums import NotificationStatus
-from engine.errors import InvalidInput, InvalidState, NotFound
+from engine.errors import InvalidInput, InvalidState, NotFound, parse_choice
 from engine.org import user_by_username
 from engine.schemas import load
 
@@ -32,14 +32,7 @@ class OutboxPage:
 
 
 def _status(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return NotificationStatus(value).value
-    except ValueError:
-        raise InvalidInput(f"Trạng thái '{value}' không hợp lệ; dùng: {', '.join(s.value for s in NotificationStatus)}.",
-                           message_en=f"Unknown status '{value}'; use one of: "
-                                      f"{', '.join(s.value for s in NotificationStatus)}.") from None
+    return parse_choice(NotificationStatus, value, "Trạng thái", "status").value if value else None
 
 
 def list_outbox(ctx: EngineContext, actor: Actor | None, status: str | None = None, *, limit: int = 50,
