@@ -59,16 +59,15 @@ def run(url: str, count: int = 2000) -> dict:
         connection = session.connection()
         raw = connection.connection.driver_connection
         dialect = connection.dialect
-        compiled_insert = core_insert_stmt.compile(dialect=dialect)
         compiled_get = core_get_stmt.compile(dialect=dialect)
         positional = dialect.paramstyle == "qmark"  # SQLite; psycopg takes %(name)s with a dict
         get_sql = str(compiled_get)
-        columns = [c for c in (compiled_insert.positiontup or compiled_insert.params) if c in _row(0)]
-        insert_sql = str(insert(table).compile(dialect=dialect, column_keys=columns))
+        columns = list(_row(0))
+        insert_sql = str(core_insert_stmt.compile(dialect=dialect, column_keys=columns))
         processors = {c.name: c.type.bind_processor(dialect) for c in table.columns}
 
         def raw_params(n):
-            row = {**{c: None for c in columns}, **_row(n)}
+            row = _row(n)
             values = [processors[c](row[c]) if processors.get(c) else row[c] for c in columns]
             return [json.dumps(v) if isinstance(v, dict) else v for v in values]  # psycopg: JSON as text
 

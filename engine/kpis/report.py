@@ -17,6 +17,7 @@ from engine.db.models import Agency, Procedure, Unit
 from engine.enums import Role
 from engine.kpis import tally_read
 from engine.kpis.definitions import INDICATORS_766, UNAVAILABLE_766, Kpi, figures
+from engine.kpis.dossier_sql import TOTAL
 from engine.kpis.params import GroupBy, KpiParams
 from engine.kpis.scope import Named, Scope, resolve
 
@@ -99,7 +100,7 @@ def _indicators(totals: dict, by_procedure: list[Group]) -> dict:
 
 def build(session: Session, scope: Scope, source=tally_read) -> KpiReport:
     """The report from ``source``: the KPI tallies, or the raw SQL of engine.kpis.reference (same figures)."""
-    totals = _figures(source.figure_parts(session, scope, None).get(0, {}))
+    totals = _figures(source.figure_parts(session, scope, TOTAL).get(0, {}))
     by_month, by_procedure = _by_month(session, scope, source), _by_procedure(session, scope, source)
     groups = {GroupBy.MONTH: lambda: by_month, GroupBy.PROCEDURE: lambda: by_procedure,
               GroupBy.UNIT: lambda: _by_unit(session, scope, source)}[scope.group_by]()
