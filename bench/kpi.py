@@ -78,10 +78,10 @@ def run(kind: str, url: str, dossiers: int, stress: bool) -> dict:
     upkeep = {"seconds": 0.0}
     original = tally.refresh
 
-    def timed_refresh(session, ids):
+    def timed_refresh(session, ids, *args, **kwargs):
         started = time.perf_counter()
         try:
-            return original(session, ids)
+            return original(session, ids, *args, **kwargs)
         finally:
             upkeep["seconds"] += time.perf_counter() - started
 
@@ -108,6 +108,9 @@ def run(kind: str, url: str, dossiers: int, stress: bool) -> dict:
         with ctx.db.transaction() as session:
             result["stress_histogram_rows"] = session.execute(text(
                 "SELECT (SELECT count(*) FROM kpi_dossier_minutes) + (SELECT count(*) FROM kpi_step_minutes)")).scalar()
+            result["stress_month_rollup_rows"] = session.execute(text(
+                "SELECT (SELECT count(*) FROM kpi_dossier_month_minutes) "
+                "+ (SELECT count(*) FROM kpi_step_month_minutes)")).scalar()
     ctx.db.dispose()
     return result
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Iterable
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor
@@ -61,12 +61,15 @@ def _deny(actor: Actor, action: Action, target: str) -> NotAuthorized:
     )
 
 
+_PARENT = select(Agency.parent_id).where(Agency.id == bindparam("agency_id"))  # built once: every reception walks it
+
+
 def agency_chain(session: Session, agency_id: int) -> list[int]:
     """The agency and its ancestors, nearest first."""
     chain, current = [], agency_id
     while current is not None and current not in chain:
         chain.append(current)
-        current = session.scalar(select(Agency.parent_id).where(Agency.id == current))
+        current = session.scalar(_PARENT, {"agency_id": current})
     return chain
 
 

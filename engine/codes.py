@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -12,6 +12,9 @@ from engine.calendar import LOCAL_TZ
 from engine.db.models import DossierCounter
 
 SEQUENCE_DIGITS = 4
+_TAKE_NUMBER = (update(DossierCounter)  # built once: every reception runs it
+                .where(DossierCounter.agency_id == bindparam("for_agency"), DossierCounter.day == bindparam("for_day"))
+                .values(last=DossierCounter.last + 1).returning(DossierCounter.last))
 
 
 def format_code(agency_code: str, local_day: str, seq: int) -> str:
@@ -24,12 +27,7 @@ def next_code(session: Session, agency_id: int, agency_code: str, at: datetime) 
     reception gives its number back and concurrent ones never share one."""
     day = at.astimezone(LOCAL_TZ).strftime("%y%m%d")
     for _ in range(2):
-        result = session.execute(
-            update(DossierCounter)
-            .where(DossierCounter.agency_id == agency_id, DossierCounter.day == day)
-            .values(last=DossierCounter.last + 1)
-            .returning(DossierCounter.last)
-        ).scalar_one_or_none()
+        result = session.execute(_TAKE_NUMBER, {"for_agency": agency_id, "for_day": day}).scalar_one_or_none()
         if result is not None:
             return format_code(agency_code, day, result)
         try:

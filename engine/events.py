@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.actors import SYSTEM_NAME, Actor
@@ -18,6 +18,24 @@ from engine.notify.citizen import on_event as notify_citizen
 from engine.kpis import tally as kpi_tally
 
 GENESIS_HASH = "0" * 64
+# Events are only ever appended, never read back in the transaction that writes them: one prepared Core
+# INSERT on the session's connection, without the unit of work's bookkeeping (the hottest write of all).
+_INSERT = insert(Event.__table__)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    """What ``record`` wrote, for those that react to it in the same transaction (citizen notices)."""
+
+    dossier_id: int
+    seq: int
+    kind: str
+    actor_id: int | None
+    actor_name: str
+    at: datetime
+    payload: dict
+    prev_hash: str
+    hash: str
 
 
 def event_hash(prev_hash: str, dossier_code: str, seq: int, kind: str, actor_name: str, at: datetime,
@@ -30,16 +48,18 @@ def event_hash(prev_hash: str, dossier_code: str, seq: int, kind: str, actor_nam
 
 
 def record(session: Session, dossier: Dossier, kind: EventKind, actor: Actor | None, at: datetime,
-           **payload) -> Event:
+           **payload) -> RecordedEvent:
+    if dossier.id is None:
+        session.flush()  # a new dossier gets its id
     prev = dossier.last_event_hash or GENESIS_HASH
     seq = dossier.last_event_seq + 1
     actor_name = actor.username if actor else SYSTEM_NAME
     # Round-trip through JSON so the hash is computed on exactly what the database will hand back.
     payload = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
     digest = event_hash(prev, dossier.code, seq, kind.value, actor_name, at, payload)
-    event = Event(dossier_id=dossier.id, seq=seq, kind=kind.value, actor_id=actor.id if actor else None,
-                  actor_name=actor_name, at=at, payload=payload, prev_hash=prev, hash=digest)
-    session.add(event)
+    event = RecordedEvent(dossier_id=dossier.id, seq=seq, kind=kind.value, actor_id=actor.id if actor else None,
+                          actor_name=actor_name, at=at, payload=payload, prev_hash=prev, hash=digest)
+    session.connection().execute(_INSERT, vars(event))
     dossier.last_event_seq, dossier.last_event_hash = seq, digest
     notify_citizen(session, dossier, event)  # the outbox row commits with the event, or neither does
     kpi_tally.touch(session, dossier, kind)  # its KPI tallies are refreshed as this transaction commits

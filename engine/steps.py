@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.actors import Actor
@@ -27,6 +27,9 @@ from engine.worktime import stamp_resolution
 RECEPTION_LANE_LABEL = "Tiếp nhận"
 
 
+_UNIT_BY_CODE = select(Unit.id).where(Unit.agency_id == bindparam("agency_id"), Unit.code == bindparam("code"))
+
+
 def resolve_lane(session: Session, dossier_agency_id: int, lane: str, rule: LaneRule) -> tuple[int, int | None]:
     """The agency (by level up the tree from the responsible agency) and unit a lane routes to."""
     agency_id = dossier_agency_id
@@ -42,7 +45,7 @@ def resolve_lane(session: Session, dossier_agency_id: int, lane: str, rule: Lane
         agency_id = matches[0]
     unit_id = None
     if rule.unit:
-        unit_id = session.scalar(select(Unit.id).where(Unit.agency_id == agency_id, Unit.code == rule.unit))
+        unit_id = session.scalar(_UNIT_BY_CODE, {"agency_id": agency_id, "code": rule.unit})
         if unit_id is None:
             code = session.scalar(select(Agency.code).where(Agency.id == agency_id))
             raise InvalidState(
@@ -57,22 +60,29 @@ def check_lanes_resolvable(session: Session, agency_id: int, compiled: CompiledP
         resolve_lane(session, agency_id, lane, rule)
 
 
+# Built once: every step runs these, and building a statement costs about as much as running it.
+_OPEN_TASKS = (select(Task).where(Task.dossier_id == bindparam("dossier_id"), Task.state.in_(list(OPEN_TASK_STATES)))
+               .order_by(Task.id))
+_DEADLINES = Deadline.__table__
+_INSERT_DEADLINE = insert(_DEADLINES)
+_CLOSE_DEADLINES = {  # Core statements: no ORM object needs to learn of this change
+    column.name: update(_DEADLINES).where(_DEADLINES.c.done_at.is_(None), column == bindparam("owner"))
+    .values(done_at=bindparam("now"))
+    for column in (_DEADLINES.c.dossier_id, _DEADLINES.c.task_id)
+}
+
+
 def open_tasks(session: Session, dossier: Dossier) -> list[Task]:
-    return list(session.scalars(
-        select(Task).where(Task.dossier_id == dossier.id, Task.state.in_(list(OPEN_TASK_STATES))).order_by(Task.id)
-    ))
+    return list(session.scalars(_OPEN_TASKS, {"dossier_id": dossier.id}))
 
 
-def close_deadlines(session: Session, now: datetime, *, dossier: Dossier | None = None, task: Task | None = None,
-                    kind: DeadlineKind | None = None) -> None:
-    stmt = update(Deadline).where(Deadline.done_at.is_(None)).values(done_at=now)
-    if dossier is not None:
-        stmt = stmt.where(Deadline.dossier_id == dossier.id)
-    if task is not None:
-        stmt = stmt.where(Deadline.task_id == task.id)
-    if kind is not None:
-        stmt = stmt.where(Deadline.kind == kind.value)
-    session.execute(stmt, execution_options={"synchronize_session": False})
+def close_deadlines(session: Session, now: datetime, *, dossier: Dossier | None = None,
+                    task: Task | None = None) -> None:
+    """Every open deadline of the dossier, or of one step."""
+    if (dossier is None) == (task is None):
+        raise ValueError("close_deadlines takes a dossier or a task")
+    column, owner = ("task_id", task.id) if task is not None else ("dossier_id", dossier.id)
+    session.execute(_CLOSE_DEADLINES[column], {"owner": owner, "now": now})
 
 
 def raise_nonconformity(session: Session, task: Task, now: datetime, actor: Actor | None) -> None:
@@ -116,7 +126,8 @@ def _open_step(session, dossier, compiled, spiff_task, calendar, now, actor, han
                procedure_name=compiled.card.name, applicant_name=dossier.applicant_name)
     session.add(row)
     session.flush()
-    session.add(Deadline(dossier_id=dossier.id, kind=DeadlineKind.STEP.value, task_id=row.id, due_at=row.due_at))
+    session.connection().execute(_INSERT_DEADLINE, {"dossier_id": dossier.id, "kind": DeadlineKind.STEP.value,
+                                                    "task_id": row.id, "due_at": row.due_at})
     record(session, dossier, EventKind.HANDED_OVER, actor, now, task_id=row.id, step=row.step_id,
            step_name=row.step_name, from_lane=handed_from.lane if handed_from else RECEPTION_LANE_LABEL,
            from_unit_id=handed_from.unit_id if handed_from else _reception_unit(actor),

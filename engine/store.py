@@ -6,7 +6,7 @@ import os
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -38,12 +38,16 @@ def lock_dossier(session: Session, dossier_id: int) -> Dossier:
                            .execution_options(populate_existing=True)).one()
 
 
+# Built once: the hot path's statements skip construction and cache-key generation on every call.
+_LOCK_BY_TASK = (select(Dossier).where(Dossier.id == select(Task.dossier_id).where(Task.id == bindparam("task_id"))
+                 .scalar_subquery()).with_for_update().execution_options(populate_existing=True))  # a step never moves
+
+
 def load_task(session: Session, task_id: int) -> Task:
     """A step about to be changed: its dossier is locked first (one lock order everywhere: dossier, then rows)."""
-    dossier_id = session.scalar(select(Task.dossier_id).where(Task.id == task_id))
-    if dossier_id is None:
+    dossier = session.scalars(_LOCK_BY_TASK, {"task_id": task_id}).first()
+    if dossier is None:
         raise NotFound(f"Không tìm thấy bước xử lý #{task_id}.", message_en=f"No task #{task_id}.")
-    dossier = lock_dossier(session, dossier_id)
     task = session.get(Task, task_id, populate_existing=True)
     set_committed_value(task, "dossier", dossier)  # the locked row, not a second SELECT on first use
     return task

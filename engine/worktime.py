@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import WorkingCalendar
@@ -39,10 +39,13 @@ def stamp_resolution(dossier: Dossier, calendar: WorkingCalendar, now: datetime)
     dossier.working_minutes = dossier_working_minutes(calendar, dossier, now)
 
 
+_SUPPLEMENTS_SINCE = select(Event.payload).where(  # built once: it runs on every completed step
+    Event.dossier_id == bindparam("dossier_id"), Event.kind == EventKind.SUPPLEMENTED.value, Event.at > bindparam("since"))
+
+
 def step_working_minutes(session: Session, calendar: WorkingCalendar, task: Task, now: datetime) -> int:
     """From hand-over (ready) to ``now``, minus the dossier's pauses. A step neither opens nor finishes while
     its dossier is paused, so every pause that ended after the step became ready lies wholly inside it."""
-    payloads = session.scalars(select(Event.payload).where(
-        Event.dossier_id == task.dossier_id, Event.kind == EventKind.SUPPLEMENTED.value, Event.at > task.ready_at))
+    payloads = session.scalars(_SUPPLEMENTS_SINCE, {"dossier_id": task.dossier_id, "since": task.ready_at})
     paused = sum(int(payload.get("paused_minutes") or 0) for payload in payloads)
     return max(0, calendar.working_minutes_between(task.ready_at, now) - paused)

@@ -23,6 +23,7 @@ KHAI_SINH_DIR = PROCESSES / "dang_ky_khai_sinh"
 ANSWERS = {"eligible": True, "approved": True}
 # The lanes of birth registration in the demo commune: specialist (unit VP) and leader.
 LANES = (("specialist", "VP"), ("leader", None))
+PAGE = 50  # inbox rows an officer's client reads at a time
 
 
 def step_data(package_dir=KHAI_SINH_DIR) -> dict[str, dict]:
@@ -84,28 +85,44 @@ class Tally:
 
 def work_inbox(client: JsonClient, data: dict[str, dict], tally: Tally, stop: threading.Event,
                time_limit: float, rng: random.Random, max_rounds: int = 100_000, hot: bool = True) -> None:
-    """Until ``stop`` or the time limit: take a step the inbox offers (with ``hot``, most often the first
-    one, so clients collide), claim it, complete it. Every response is tallied; 409 means someone else won."""
+    """Until ``stop`` or the time limit: take a step the inbox offers, claim it, complete it. Every response
+    is tallied; 409 means someone else won.
+
+    ``hot``: read the inbox before every claim and most often take its first row, so clients collide.
+    Otherwise work like an officer's client: read a page of 50 and work through it (in an order of its
+    own, so officers sharing a pool spread out), reading the next page when this one is used up or
+    turned out stale (someone else took a step first)."""
     ends = time.monotonic() + time_limit
+    page: list[dict] = []  # rows of the last page still to try
     for _ in range(max_rounds):
         if stop.is_set() or time.monotonic() > ends:
             return
-        status, page = client.get("/tasks?scope=available&limit=50")
-        tally.see("inbox", status)
-        rows = (page or {}).get("items", []) if status == 200 else []
-        if not rows:
-            time.sleep(0.02 if status == 200 else 0.1)  # nothing to do, or no server (killed): wait a little
-            continue
-        row = rows[0] if hot and rng.random() < 0.6 else rng.choice(rows)
+        if not page:
+            status, body = client.get(f"/tasks?scope=available&limit={PAGE}")
+            tally.see("inbox", status)
+            rows = (body or {}).get("items", []) if status == 200 else []
+            if not rows:
+                time.sleep(0.02 if status == 200 else 0.1)  # nothing to do, or no server (killed): wait a little
+                continue
+            if hot:
+                page = [rows[0] if rng.random() < 0.6 else rng.choice(rows)]
+            else:
+                page = rng.sample(rows, len(rows))
+        row = page.pop()
         status, _ = client.post(f"/tasks/{row['id']}/claim")
         tally.see("claim", status)
         if status != 200:
+            # 409: someone else took it, so the page is stale (working on through it costs more claims
+            # lost than reading it again); no answer: the server is gone. Either way: read again.
+            page.clear()
             continue
         status, _ = client.post(f"/tasks/{row['id']}/complete", {"data": data.get(row["step_id"], {})})
         tally.see("complete", status)
         if status == 200:
             with tally.lock:
                 tally.completed[row["id"]] += 1
+        else:
+            page.clear()
 
 
 def receive_many(client: JsonClient, count: int, tally: Tally, stop: threading.Event | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -69,6 +70,10 @@ class Database:
         # PostgreSQL: BEGIN READ ONLY (a read that tries to write fails loudly); SQLite: see _serialise_sqlite_writers.
         read_options = {READ_ONLY: True, **({"postgresql_readonly": True} if self.is_postgres else {})}
         self._read_sessions = sessionmaker(self.engine.execution_options(**read_options), expire_on_commit=False)
+        # SQLite has one writer. Threads of this process queue for it here, woken the moment it is free;
+        # left to SQLite's busy handler, a waiting writer sleeps in growing steps (1, 2, 5 … 100 ms) and
+        # retries, so under load most of the time goes to sleeping. Other processes still meet the handler.
+        self._writer = threading.RLock() if not self.is_postgres else None
 
     @property
     def is_postgres(self) -> bool:
@@ -81,7 +86,7 @@ class Database:
         behind SQLite's single writer nor may write on PostgreSQL."""
         session = (self._read_sessions if read_only else self._sessions)()
         try:
-            with session.begin():
+            with self._write_turn(read_only), session.begin():
                 yield session
         except StaleDataError as exc:
             raise Conflict(
@@ -96,6 +101,19 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def _write_turn(self, read_only: bool) -> Iterator[None]:
+        """This process's turn at SQLite's single writer (nothing on PostgreSQL or for reads)."""
+        if read_only or self._writer is None:
+            yield
+            return
+        if not self._writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked (waited for this process's writer)"))
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -133,15 +133,22 @@ def resolved(session, scope: Scope, grouping: GroupBy | None) -> dict:
     return result
 
 
+def open_now() -> ColumnElement:
+    """Received and not yet decided."""
+    return Dossier.status.in_([s.value for s in IN_PROCESS_STATUSES])
+
+
+def overdue_now(now) -> ColumnElement:
+    """Past the statutory due date (a paused dossier is overdue if it already was when paused)."""
+    return or_(and_(Dossier.paused_at.is_(None), Dossier.statutory_due_at < now),
+               and_(Dossier.paused_at.is_not(None), Dossier.statutory_due_at < Dossier.paused_at))
+
+
 def now_open(session, scope: Scope, grouping: GroupBy | None) -> dict:
     """Received and not yet decided, now: how many, how many past the statutory due date (a paused
     dossier is overdue if it already was when paused), how many paused."""
-    now = scope.now
-    overdue = or_(and_(Dossier.paused_at.is_(None), Dossier.statutory_due_at < now),
-                  and_(Dossier.paused_at.is_not(None), Dossier.statutory_due_at < Dossier.paused_at))
-    rows = keyed(scope, grouping, None, case((overdue, 1), else_=0).label("overdue"),
-                 case((Dossier.paused_at.is_not(None), 1), else_=0).label("paused"),
-                 where=(Dossier.status.in_([s.value for s in IN_PROCESS_STATUSES]),))
+    rows = keyed(scope, grouping, None, case((overdue_now(scope.now), 1), else_=0).label("overdue"),
+                 case((Dossier.paused_at.is_not(None), 1), else_=0).label("paused"), where=(open_now(),))
     stmt = select(rows.c.k, func.count(), func.coalesce(func.sum(rows.c.overdue), 0),
                   func.coalesce(func.sum(rows.c.paused), 0)).group_by(rows.c.k)
     names = (Kpi.OPEN_NOW, Kpi.OVERDUE_NOW, Kpi.PAUSED_NOW)

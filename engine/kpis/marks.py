@@ -1,6 +1,7 @@
 """A dossier's marks: what it adds to the KPI tallies, read from its raw rows (the dossier, its steps, its
 supplement requests) by exactly the rules of engine.kpis.dossier_sql / step_sql, and expanded into tally
-rows. Kept per dossier (kpi_dossier_marks) so a change subtracts the old marks and adds the new ones."""
+rows (the daily ones, and the month roll-ups of every agency above its own: engine.kpis.lineage). Kept per dossier
+(kpi_dossier_marks) so a change subtracts the old marks and adds the new ones."""
 
 from __future__ import annotations
 
@@ -13,16 +14,18 @@ from sqlalchemy import bindparam, func, select
 from engine.calendar import LOCAL_TZ
 from engine.db.models import Dossier, Event, ProcedureVersion, Task
 from engine.db.models.kpi_tallies import (
-    NO_UNIT, WHOLE, KpiDossierDay, KpiDossierMark, KpiDossierMinutes, KpiStepDay, KpiStepMinutes,
+    NO_UNIT, WHOLE, KpiDossierDay, KpiDossierMark, KpiDossierMinutes, KpiDossierMonthMinutes, KpiStepDay,
+    KpiStepMinutes, KpiStepMonthMinutes,
 )
 from engine.db.types import UTCDateTime
 from engine.enums import Channel, DossierStatus, EventKind, Outcome, TaskState
+from engine.kpis.lineage import Lineage, parent_joins
 
 CHANNEL_COLUMNS = {Channel.DESK.value: "received_desk", Channel.ONLINE.value: "received_online",
                    Channel.POSTAL.value: "received_postal"}
 OUTCOME_COLUMNS = {Outcome.EARLY.value: "early", Outcome.ON_TIME.value: "on_time", Outcome.LATE.value: "late"}
 # Tables in the fixed order every writer updates them in (with rows in key order): no deadlock.
-TABLES = (KpiDossierDay, KpiDossierMinutes, KpiStepDay, KpiStepMinutes)
+TABLES = (KpiDossierDay, KpiDossierMinutes, KpiStepDay, KpiStepMinutes, KpiDossierMonthMinutes, KpiStepMonthMinutes)
 CHUNK = 500  # dossier ids per IN (...) list
 
 
@@ -30,36 +33,51 @@ def local_day(instant: datetime) -> date:
     return instant.astimezone(LOCAL_TZ).date()
 
 
-def read(session, ids, stored: bool = False) -> dict[int, dict] | tuple[dict[int, dict], dict[int, dict]]:
+def read(session, ids, stored: bool = False,
+         lineage: Lineage | None = None) -> dict[int, dict] | tuple[dict[int, dict], dict[int, dict]]:
     """The marks of these dossiers from their raw rows (dossiers that do not exist have none); with
-    ``stored``, also the marks kept for them (kpi_dossier_marks), read in the same statement."""
+    ``stored``, also the marks kept for them (kpi_dossier_marks), read in the same statement. The agencies'
+    lineages read on the way are added to ``lineage``."""
     ids = sorted(set(ids))
     new, old = {}, {}
+    lineage = Lineage(session) if lineage is None else lineage
     for start in range(0, len(ids), CHUNK):
-        _read_chunk(session, ids[start:start + CHUNK], new, old)
+        _read_chunk(session, ids[start:start + CHUNK], new, old, lineage)
     return (new, old) if stored else new
 
 
 _IDS = bindparam("ids", expanding=True)
+_ID = bindparam("id")  # one dossier (a use case's refresh): no IN list to render on every run
 # Built once (statement construction costs more than running them on the hot path).
-_STEPS = select(Task.dossier_id, Task.agency_id, Task.unit_id, Task.state, Task.finished_at, Task.step_id,
-                Task.step_name, Task.outcome, Task.working_minutes).where(Task.dossier_id.in_(_IDS))
+_STEP_PARENTS, _STEP_PARENT_COLUMNS = parent_joins(Task.agency_id)
+_STEPS_OF = select(Task.dossier_id, Task.agency_id, Task.unit_id, Task.state, Task.finished_at, Task.step_id,
+                   Task.step_name, Task.outcome, Task.working_minutes, *_STEP_PARENT_COLUMNS)
+for _join in _STEP_PARENTS:
+    _STEPS_OF = _STEPS_OF.outerjoin(*_join)
+_STEPS, _STEPS_ONE = _STEPS_OF.where(Task.dossier_id.in_(_IDS)), _STEPS_OF.where(Task.dossier_id == _ID)
 _LAST_REQUEST = (select(func.max(Event.at)).where(Event.dossier_id == Dossier.id,
                                                   Event.kind == EventKind.SUPPLEMENT_REQUESTED.value).scalar_subquery())
 _KEPT = select(KpiDossierMark.marks).where(KpiDossierMark.dossier_id == Dossier.id).scalar_subquery()
-_DOSSIERS = (select(Dossier.id, Dossier.agency_id, ProcedureVersion.procedure_id, Dossier.received_by_id,
-                    Dossier.received_at, Dossier.channel, Dossier.outcome, Dossier.resolved_at, Dossier.status,
-                    Dossier.paused_minutes, Dossier.working_minutes, _LAST_REQUEST.label("last_request"),
-                    _KEPT.label("kept"))
-             .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id).where(Dossier.id.in_(_IDS)))
+_PARENTS, _PARENT_COLUMNS = parent_joins(Dossier.agency_id)
+_DOSSIERS_OF = (select(Dossier.id, Dossier.agency_id, ProcedureVersion.procedure_id, Dossier.received_by_id,
+                       Dossier.received_at, Dossier.channel, Dossier.outcome, Dossier.resolved_at, Dossier.status,
+                       Dossier.paused_minutes, Dossier.working_minutes, _LAST_REQUEST.label("last_request"),
+                       _KEPT.label("kept"), *_PARENT_COLUMNS)
+                .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id))
+for _join in _PARENTS:
+    _DOSSIERS_OF = _DOSSIERS_OF.outerjoin(*_join)
+_DOSSIERS, _DOSSIERS_ONE = _DOSSIERS_OF.where(Dossier.id.in_(_IDS)), _DOSSIERS_OF.where(Dossier.id == _ID)
 _KEPT_ONLY = select(KpiDossierMark.dossier_id, KpiDossierMark.marks).where(KpiDossierMark.dossier_id.in_(_IDS))
 
 
-def _read_chunk(session, ids: list[int], new: dict, old: dict) -> None:
+def _read_chunk(session, ids: list[int], new: dict, old: dict, lineage: Lineage) -> None:
     """Two statements: the steps, then the dossiers with their last supplement request and kept marks."""
     tasks, units = defaultdict(list), defaultdict(set)
     conn = session.connection()  # Core rows, without the ORM's per-statement work
-    for row in conn.execute(_STEPS, {"ids": ids}):
+    steps, dossiers, params = (_STEPS_ONE, _DOSSIERS_ONE, {"id": ids[0]}) if len(ids) == 1 else \
+        (_STEPS, _DOSSIERS, {"ids": ids})
+    for row in conn.execute(steps, params):
+        lineage.learn(row.agency_id, row[-len(_STEP_PARENT_COLUMNS):])
         if row.unit_id is not None:
             units[row.dossier_id].add(row.unit_id)
         if row.state == TaskState.COMPLETED.value and row.finished_at is not None:
@@ -67,7 +85,8 @@ def _read_chunk(session, ids: list[int], new: dict, old: dict) -> None:
                                           NO_UNIT if row.unit_id is None else row.unit_id, row.step_id,
                                           row.step_name, int(row.outcome == Outcome.LATE.value),
                                           row.working_minutes])
-    for d in conn.execute(_DOSSIERS, {"ids": ids}):
+    for d in conn.execute(dossiers, params):
+        lineage.learn(d.agency_id, d[-len(_PARENT_COLUMNS):])
         received = None
         if d.received_by_id is not None and d.received_at is not None:
             last = d.last_request
@@ -87,8 +106,9 @@ def _read_chunk(session, ids: list[int], new: dict, old: dict) -> None:
         old.update(conn.execute(_KEPT_ONLY, {"ids": missing}).all())
 
 
-def expand(marks: dict | None, into: dict, sign: int = 1) -> None:
-    """Add (or with sign -1 subtract) one dossier's marks to ``into``: {table: {key: {column: delta}}}."""
+def expand(marks: dict | None, into: dict, lineage, sign: int = 1) -> None:
+    """Add (or with sign -1 subtract) one dossier's marks to ``into``: {table: {key: {column: delta}}};
+    ``lineage(agency)`` gives the agency and those above it, whose month roll-ups count it."""
     if not marks:
         return
     agency, procedure = marks["a"], marks["p"]
@@ -106,13 +126,26 @@ def expand(marks: dict | None, into: dict, sign: int = 1) -> None:
                  **({"wm_count": 1, "wm_sum": wm} if wm is not None else {}))
             if wm is not None:
                 _add(minutes, (*key, wm), sign, count=1)
+    if marks["d"] and marks["d"][4] is not None:  # the roll-ups hold every dossier once (no unit)
+        month_minutes, month = into.setdefault(KpiDossierMonthMinutes, {}), _month(marks["d"][0])
+        for root in lineage(agency)[1:]:
+            _add(month_minutes, (root, month, procedure, marks["d"][4]), sign, count=1)
     steps, step_minutes = into.setdefault(KpiStepDay, {}), into.setdefault(KpiStepMinutes, {})
+    step_month_minutes = into.setdefault(KpiStepMonthMinutes, {})
     for day, step_agency, unit, step_id, step_name, late, wm in marks["t"]:
+        if wm is not None:
+            month = _month(day)
+            for root in lineage(step_agency)[1:]:
+                _add(step_month_minutes, (root, month, procedure, step_id, wm), sign, count=1)
         day = date.fromisoformat(day)
         _add(steps, (step_agency, day, procedure, unit, step_id, step_name), sign, finished=1, late=late,
              **({"wm_count": 1, "wm_late": late, "wm_sum": wm} if wm is not None else {}))
         if wm is not None:
             _add(step_minutes, (step_agency, day, procedure, unit, step_id, wm), sign, count=1)
+
+
+def _month(day: str) -> date:
+    return date.fromisoformat(day).replace(day=1)
 
 
 def _add(rows: dict, key: tuple, sign: int, **columns: int) -> None:

@@ -33,6 +33,9 @@ class Scope:
     group_by: GroupBy
     period: Period
     now: datetime
+    # The agency whose subtree is exactly what the report counts (with the agencies below it, or one without
+    # any), when no unit narrows it: its month roll-ups serve the report (engine.kpis.months).
+    rollup_root: int | None = None
 
 
 def _unknown(field: str, code: str, what_vi: str, what_en: str) -> InvalidInput:
@@ -68,9 +71,12 @@ def resolve(session: Session, actor: Actor, params: KpiParams, now: datetime) ->
             raise _unknown("procedure", params.procedure, "thủ tục", "procedure")
     check_reports(actor, session, agency.id, include_sub=params.include_sub, unit_id=unit.id if unit else None)
     ids = agencies_below(session, agency.id) if params.include_sub else [agency.id]
+    whole_subtree = params.include_sub or session.scalar(
+        select(Agency.id).where(Agency.parent_id == agency.id).limit(1)) is None
     return Scope(
         agency=Named(agency.id, agency.code, agency.name), include_sub=params.include_sub, agency_ids=tuple(ids),
         procedure=Named(procedure.id, procedure.code, procedure.name) if procedure else None,
         unit=Named(unit.id, unit.code, unit.name) if unit else None,
         group_by=GroupBy(params.group_by), period=period(params, now), now=now,
+        rollup_root=agency.id if whole_subtree and unit is None else None,
     )

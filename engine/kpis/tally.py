@@ -9,7 +9,7 @@ everything from the records and ``check`` compares them (``motcua kpi rebuild`` 
 
 from __future__ import annotations
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from engine.db.models import Dossier
 from engine.db.models.kpi_tallies import KpiDossierMark
 from engine.enums import EventKind
 from engine.kpis import marks as marks_
+from engine.kpis.lineage import Lineage, all_lineages
 from engine.kpis.marks import TABLES, expand, nonzero
 
 _TOUCHED = "kpi_tally_touched"
@@ -49,17 +50,18 @@ def _forget_touched(session: Session) -> None:
     session.info.pop(_TOUCHED, None)
 
 
-def refresh(session: Session, dossier_ids) -> int:
+def refresh(session: Session, dossier_ids, lineage: Lineage | None = None, tables=TABLES) -> int:
     """Bring these dossiers' contributions up to date with their records; returns how many changed.
     No extra lock: a use case has already written (so locked) these dossiers' rows, which serialises the
     refreshes of one dossier; a tally row shared by many dossiers is only changed by an atomic upsert."""
-    new, old = marks_.read(session, dossier_ids, stored=True)
+    lineage = Lineage(session) if lineage is None else lineage
+    new, old = marks_.read(session, dossier_ids, stored=True, lineage=lineage)
     delta: dict = {}
     changed = sorted(i for i in set(new) | set(old) if old.get(i) != new.get(i))
     for i in changed:
-        expand(old.get(i), delta, -1)
-        expand(new.get(i), delta, 1)
-    _write(session, nonzero(delta))
+        expand(old.get(i), delta, lineage, -1)
+        expand(new.get(i), delta, lineage, 1)
+    _write(session, nonzero(delta), tables)
     _store(session, {i: new.get(i) for i in changed})
     return len(changed)
 
@@ -82,8 +84,8 @@ def _upsert(session: Session, table):
     return _UPSERTS[(dialect, table.name)]
 
 
-def _write(session: Session, delta: dict) -> None:
-    for model in TABLES:  # fixed table order, rows in key order
+def _write(session: Session, delta: dict, tables=TABLES) -> None:
+    for model in tables:  # fixed table order, rows in key order
         rows = delta.get(model)
         if not rows:
             continue
@@ -115,13 +117,20 @@ def _dossier_batches(session: Session, batch: int):
         last = rows[-1][0]
 
 
+def present_tables(session: Session) -> tuple:
+    """The tally tables this database has: a migration may rebuild before a later revision adds its own."""
+    inspector = inspect(session.connection())
+    return tuple(model for model in TABLES if inspector.has_table(model.__tablename__))
+
+
 def rebuild(session: Session, batch: int = BATCH) -> int:
     """Recompute every tally from the records (in the caller's transaction); returns the dossiers counted."""
-    for model in (*TABLES, KpiDossierMark):
+    tables = present_tables(session)
+    for model in (*tables, KpiDossierMark):
         session.execute(delete(model))
-    count = 0
+    count, lineage = 0, all_lineages(session)
     for rows in _dossier_batches(session, batch):
-        refresh(session, [r[0] for r in rows])
+        refresh(session, [r[0] for r in rows], lineage, tables)
         count += len(rows)
     return count
 
@@ -130,12 +139,13 @@ def check(session: Session, batch: int = BATCH) -> list[tuple[str, str]]:
     """(where, what) for every difference between the tallies and the records: a slow full scan."""
     problems: list[tuple[str, str]] = []
     expected: dict = {}
+    lineage = all_lineages(session)
     for rows in _dossier_batches(session, batch):
-        raw, stored = marks_.read(session, [r[0] for r in rows], stored=True)
+        raw, stored = marks_.read(session, [r[0] for r in rows], stored=True, lineage=lineage)
         for dossier_id, code in rows:
             if raw.get(dossier_id) != stored.get(dossier_id):
                 problems.append((code, "KPI marks differ from its records (run `motcua kpi rebuild`)"))
-            expand(raw.get(dossier_id), expected)
+            expand(raw.get(dossier_id), expected, lineage)
     expected = nonzero(expected)
     for model in TABLES:
         table = model.__table__

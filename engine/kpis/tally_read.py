@@ -1,7 +1,8 @@
 """The KPI figures from the daily tallies (engine.db.models.kpi_tallies): the same results as the raw SQL of
 dossier_sql / step_sql (engine.kpis.reference), read from a few thousand summed rows instead of every
-dossier. The 90th percentiles come from the working-minute histograms, so they stay exact (nearest rank).
-"Now" figures and open steps stay live queries on indexed columns."""
+dossier. The 90th percentiles come from the working-minute histograms, so they stay exact (nearest rank);
+a subtree's whole months read the month roll-ups (engine.kpis.months). "Now" figures and open steps stay
+live queries answered from covering indexes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from datetime import date
 from sqlalchemy import case, func, literal, select
 
 from engine.calendar import LOCAL_TZ
-from engine.db.models import Procedure
-from engine.db.models.kpi_tallies import NO_UNIT, WHOLE, KpiDossierDay, KpiDossierMinutes, KpiStepDay, KpiStepMinutes
-from engine.kpis import dossier_sql, step_sql
+from engine.db.models import Dossier, Procedure, ProcedureVersion
+from engine.db.models.kpi_tallies import (
+    NO_UNIT, WHOLE, KpiDossierDay, KpiDossierMinutes, KpiDossierMonthMinutes, KpiStepDay, KpiStepMinutes,
+    KpiStepMonthMinutes,
+)
+from engine.kpis import dossier_sql, months, step_sql
 from engine.kpis.definitions import NOW_KPIS, PERCENTILE, Kpi, hours
 from engine.kpis.params import GroupBy
 from engine.kpis.scope import Scope
@@ -36,18 +40,19 @@ def _month_of(day_column, scope: Scope):
     return case(*[(day_column < end, literal(i)) for i, end in enumerate(ends)], else_=None)
 
 
-def _scope_where(table, scope: Scope) -> list:
-    """The filters every tally table shares: the scope's agencies, the period's days, the procedure."""
-    first, last = _dates(scope)
+def _scope_where(table, scope: Scope, days: tuple[date, date] | None = None) -> list:
+    """The filters every tally table shares: the scope's agencies, the period's days (or ``days``), the
+    procedure."""
+    first, last = days or _dates(scope)
     where = [table.c.agency_id.in_(scope.agency_ids), table.c.day >= first, table.c.day < last]
     if scope.procedure:
         where.append(table.c.procedure_id == scope.procedure.id)
     return where
 
 
-def _dossier_where(table, scope: Scope, grouping: GroupBy | None) -> list:
+def _dossier_where(table, scope: Scope, grouping: GroupBy | None, days: tuple[date, date] | None = None) -> list:
     """The filters of a dossier tally table for this scope (the per-unit rows for a unit or by unit)."""
-    where = _scope_where(table, scope)
+    where = _scope_where(table, scope, days)
     if scope.unit:
         where.append(table.c.unit_id == scope.unit.id)
     elif grouping == GroupBy.UNIT:
@@ -84,8 +89,13 @@ def _grouped(session, scope: Scope, grouping: GroupBy | None, keys_of) -> tuple[
     stmt = (select(*keys, *(func.sum(days.c[c]).label(c) for c in columns))
             .where(*_dossier_where(days, scope, grouping)).group_by(*keys))
     sums = {tuple(row[:len(keys)]): {c: int(row._mapping[c] or 0) for c in columns} for row in session.execute(stmt)}
-    histograms: dict = {}
-    if any(s["wm_count"] for s in sums.values()):
+    if not any(s["wm_count"] for s in sums.values()):
+        histograms: dict = {}
+    elif grouping is None and scope.rollup_root is not None:  # the cube's (month, procedure) cells
+        histograms = months.histograms(session, scope, KpiDossierMonthMinutes.__table__, minutes,
+                                       lambda t: [t.c.procedure_id],
+                                       lambda t, first, end: _dossier_where(t, scope, None, (first, end)))
+    else:
         histograms = _histograms(session, minutes, _dossier_where(minutes, scope, grouping),
                                  [k.label(f"k{i}") for i, k in enumerate(keys_of(minutes))])
     return sums, histograms
@@ -94,7 +104,7 @@ def _grouped(session, scope: Scope, grouping: GroupBy | None, keys_of) -> tuple[
 def _cube(session, scope: Scope) -> tuple[dict, dict]:
     """Per (month, procedure): one pass over the tallies serves the totals, the months and the procedures."""
     cache = session.info.setdefault("kpi_tally_cubes", {})
-    if scope not in cache:
+    if scope not in cache:  # the cells' keys: (the period's month index, procedure id)
         cache[scope] = _grouped(session, scope, None, lambda t: [_month_of(t.c.day, scope), t.c.procedure_id])
     return cache[scope]
 
@@ -132,13 +142,31 @@ def dossier_parts(session, scope: Scope, grouping: GroupBy | None) -> dict:
     return result
 
 
+def _open_by_procedure(session, scope: Scope) -> dict:
+    """dossier_sql.now_open by procedure, grouped by procedure version in the covering index
+    (ix_dossiers_agency_status_due: no join, no table row read), versions mapped to procedures after."""
+    stmt = (select(Dossier.procedure_version_id, func.count(),
+                   func.sum(case((dossier_sql.overdue_now(scope.now), 1), else_=0)),
+                   func.sum(case((Dossier.paused_at.is_not(None), 1), else_=0)))
+            .where(*dossier_sql.in_scope(scope), dossier_sql.open_now()).group_by(Dossier.procedure_version_id))
+    rows = session.execute(stmt).all()
+    if not rows:
+        return {}
+    procedure_of = dict(session.execute(select(ProcedureVersion.id, ProcedureVersion.procedure_id)
+                                        .where(ProcedureVersion.id.in_([r[0] for r in rows]))).all())
+    result: dict = defaultdict(Counter)
+    for version, count, overdue, paused in rows:
+        result[procedure_of[version]].update(dict(zip(NOW_KPIS, (int(count), int(overdue), int(paused)))))
+    return {k: {kpi: values[kpi] for kpi in NOW_KPIS} for k, values in result.items()}
+
+
 def now_open(session, scope: Scope, grouping: GroupBy | None) -> dict:
     """The live "now" figures (dossier_sql.now_open): one pass by procedure gives the totals too."""
     if grouping == GroupBy.UNIT:
         return dossier_sql.now_open(session, scope, grouping)
     cache = session.info.setdefault("kpi_now_by_procedure", {})
     if scope not in cache:
-        cache[scope] = dossier_sql.now_open(session, scope, GroupBy.PROCEDURE)
+        cache[scope] = _open_by_procedure(session, scope)
     if grouping == GroupBy.PROCEDURE:
         return cache[scope]
     totals: Counter = Counter()
@@ -156,8 +184,8 @@ def figure_parts(session, scope: Scope, grouping: GroupBy | None) -> dict:
     return merged
 
 
-def _step_where(table, scope: Scope) -> list:
-    where = _scope_where(table, scope)
+def _step_where(table, scope: Scope, days: tuple[date, date] | None = None) -> list:
+    where = _scope_where(table, scope, days)
     if scope.unit:
         where.append(table.c.unit_id == scope.unit.id)
     return where
@@ -188,7 +216,14 @@ def bottlenecks(session, scope: Scope) -> list[dict]:
             for pid, step, name, count, late, total in session.execute(stmt) if count}
     if not sums:
         return []
-    p90s = _histograms(session, minutes, _step_where(minutes, scope), [minutes.c.procedure_id, minutes.c.step_id])
+    if scope.rollup_root is None:
+        p90s = _histograms(session, minutes, _step_where(minutes, scope), [minutes.c.procedure_id, minutes.c.step_id])
+    else:  # the months' histograms merged
+        p90s = defaultdict(Counter)
+        for (_month, *key), histogram in months.histograms(
+                session, scope, KpiStepMonthMinutes.__table__, minutes, lambda t: [t.c.procedure_id, t.c.step_id],
+                lambda t, first, end: _step_where(t, scope, (first, end))).items():
+            p90s[tuple(key)].update(histogram)
     procedures = dict((pid, (code, name)) for pid, code, name in session.execute(
         select(Procedure.id, Procedure.code, Procedure.name).where(Procedure.id.in_({p for p, _ in sums}))))
     result = []

@@ -5,13 +5,18 @@ calls ``on_event`` for every event, inside the same transaction."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
-from engine.db.models import Dossier, Event
+from engine.db.models import Dossier
 from engine.enums import EventKind, NotificationChannel, NotificationTopic
 from engine.notify import messages
 from engine.notify.outbox import enqueue
 from engine.store import compiled_for
+
+if TYPE_CHECKING:  # engine.events calls this module
+    from engine.events import RecordedEvent
 
 TOPICS = {
     EventKind.RECEIVED: NotificationTopic.RECEIVED,
@@ -31,7 +36,7 @@ def contacts(applicant: dict) -> list[tuple[NotificationChannel, str]]:
     return found
 
 
-def on_event(session: Session, dossier: Dossier, event: Event) -> None:
+def on_event(session: Session, dossier: Dossier, event: RecordedEvent) -> None:
     topic = TOPICS.get(EventKind(event.kind))
     if topic is None:
         return
@@ -45,7 +50,7 @@ def on_event(session: Session, dossier: Dossier, event: Event) -> None:
                 dossier_id=dossier.id)
 
 
-def _text(dossier: Dossier, event: Event) -> tuple[str, str]:
+def _text(dossier: Dossier, event: RecordedEvent) -> tuple[str, str]:
     card, p = compiled_for(dossier).card, event.payload  # the cached card: no load of the version row
     code, procedure, agency = dossier.code, card.name, dossier.agency.name
     kind = EventKind(event.kind)

@@ -4,6 +4,11 @@ every dossier (engine.kpis.tally keeps them in the same transaction as the chang
 Dossier rows are keyed by (agency, day, procedure, unit): unit WHOLE (0) holds every dossier once, unit U
 holds the dossiers that had a step in U. Step rows are keyed by the step's own agency and unit (NO_UNIT, 0,
 for a step without a unit). The working-minute histograms keep the 90th percentiles exact.
+
+The histograms are also rolled up per local month and per ancestor agency (KpiDossierMonthMinutes,
+KpiStepMonthMinutes): a province's row merges every commune below it, so a report over whole months of a
+whole subtree reads a few thousand rows (and the root's own daily rows) instead of one per agency, day and
+value (engine.kpis.months). An agency with none below it has no roll-up rows: its daily rows are few.
 """
 
 from __future__ import annotations
@@ -91,3 +96,32 @@ class KpiDossierMark(Base):
 
     dossier_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # no FK: never blocks a delete
     marks: Mapped[dict] = mapped_column(JSONData)
+
+
+class RollupKey:
+    """The key of a month roll-up: the row counts every agency below ``agency_id`` (not that agency itself,
+    whose daily rows complete its subtree), ``month`` is the first local day of the month; then the procedure.
+    No unit: a unit belongs to one agency, so its reports read the daily rows."""
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-3)
+    month: Mapped[date] = mapped_column(Date, primary_key=True, sort_order=-2)
+    procedure_id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+
+
+class KpiDossierMonthMinutes(RollupKey, Base):
+    """How many dossiers below the agency decided that month took exactly ``minutes`` working minutes."""
+
+    __tablename__ = "kpi_dossier_month_minutes"
+
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = _count()
+
+
+class KpiStepMonthMinutes(RollupKey, Base):
+    """How many steps that ran below the agency and finished that month took exactly ``minutes`` (every unit)."""
+
+    __tablename__ = "kpi_step_month_minutes"
+
+    step_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
+    count: Mapped[int] = _count()
