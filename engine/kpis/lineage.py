@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from engine.authz import agency_chain
 from engine.db.models import Agency
 
 DEPTH = 3  # ancestors read with a row (province > district > commune > below fits)
@@ -44,10 +45,7 @@ class Lineage(dict):
 
     def __call__(self, agency_id: int) -> tuple[int, ...]:
         if agency_id not in self:
-            chain, current = [agency_id], agency_id
-            while (current := self.session.scalar(select(Agency.parent_id).where(Agency.id == current))) is not None:
-                chain.append(current)
-            self[agency_id] = tuple(chain)
+            self[agency_id] = tuple(agency_chain(self.session, agency_id))
         return self[agency_id]
 
 

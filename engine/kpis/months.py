@@ -1,9 +1,10 @@
 """Working-minute histograms of a period from the month roll-ups where they serve, the daily rows elsewhere.
 
 A whole month of a subtree is one roll-up read (KpiDossierMonthMinutes / KpiStepMonthMinutes, keyed by the
-subtree's root, counting the agencies below it) plus the root's own daily rows. A month the period cuts is summed from the daily rows of its days inside the period, or,
-when fewer days (up to today) lie outside it, read as its roll-up minus the daily rows of the days outside:
-integer counts, so the result is exact either way. Reports that a roll-up cannot serve (a unit, per unit, an
+subtree's root, counting the agencies below it) plus the root's own daily rows. A month the period cuts is
+summed from the daily rows of its days inside the period, or, when fewer days (up to today) lie outside it,
+read as its roll-up minus the daily rows of the days outside: integer counts, so the result is exact either
+way. Reports that a roll-up cannot serve (a unit, per unit, an
 agency without the agencies below it) read the daily rows only.
 """
 
