@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from engine.actors import Actor
 from engine.audit import guarded_transaction
 from engine.authz import Action, check_dossier
@@ -123,10 +121,9 @@ def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> N
     """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check."""
     req = load(SupplementSchema, payload)
     with ctx.db.transaction() as session:
-        dossier = session.scalar(select(Dossier).where(Dossier.code == code).with_for_update()
-                                 .execution_options(populate_existing=True))
-        if dossier is None or not verify_pin(dossier.pin_hash, code, pin or ""):
-            raise dossier_not_found(code)
+        dossier = load_dossier(session, code, for_update=True)
+        if not verify_pin(dossier.pin_hash, code, pin or ""):
+            raise dossier_not_found(code)  # the same answer as an unknown code
         require_status(dossier, {DossierStatus.INCOMPLETE}, "bổ sung trực tuyến")
         now = ctx.now()
         dossier.status = DossierStatus.SUBMITTED.value

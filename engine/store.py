@@ -19,12 +19,16 @@ def dossier_not_found(code: str) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ '{code}'.", message_en=f"No dossier '{code}'.")
 
 
+# The dossier's row lock, fresh from the database (built once: taken on every change to a dossier).
+_LOCKED = select(Dossier).with_for_update().execution_options(populate_existing=True)
+_LOCK_BY_ID = _LOCKED.where(Dossier.id == bindparam("dossier_id"))
+_LOCK_BY_TASK = _LOCKED.where(Dossier.id == select(Task.dossier_id).where(Task.id == bindparam("task_id"))
+                              .scalar_subquery())  # a step never moves to another dossier
+
+
 def load_dossier(session: Session, code: str, for_update: bool = False) -> Dossier:
     """The dossier by code; ``for_update`` when the caller will change it (see ``lock_dossier``)."""
-    query = select(Dossier).where(Dossier.code == code)
-    if for_update:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    dossier = session.scalar(query)
+    dossier = session.scalar((_LOCKED if for_update else select(Dossier)).where(Dossier.code == code))
     if dossier is None:
         raise dossier_not_found(code)
     return dossier
@@ -34,13 +38,7 @@ def lock_dossier(session: Session, dossier_id: int) -> Dossier:
     """Take the dossier's row lock and load it fresh. Every change to a dossier, its steps, deadlines and
     events happens under this lock, so concurrent requests on one dossier queue instead of losing an update
     (PostgreSQL: SELECT … FOR UPDATE; SQLite needs none, BEGIN IMMEDIATE already holds the write lock)."""
-    return session.scalars(select(Dossier).where(Dossier.id == dossier_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
-
-
-# Built once: the hot path's statements skip construction and cache-key generation on every call.
-_LOCK_BY_TASK = (select(Dossier).where(Dossier.id == select(Task.dossier_id).where(Task.id == bindparam("task_id"))
-                 .scalar_subquery()).with_for_update().execution_options(populate_existing=True))  # a step never moves
+    return session.scalars(_LOCK_BY_ID, {"dossier_id": dossier_id}).one()
 
 
 def load_task(session: Session, task_id: int) -> Task:

@@ -10,7 +10,7 @@ from sqlalchemy.sql import ColumnElement, Subquery
 
 from engine.db.models import Dossier, Event, ProcedureVersion, Task
 from engine.enums import IN_PROCESS_STATUSES, Channel, DossierStatus, EventKind, Outcome
-from engine.kpis.definitions import PERCENTILE, Kpi
+from engine.kpis.definitions import NOW_KPIS, PERCENTILE, Kpi
 from engine.kpis.params import GroupBy
 from engine.kpis.scope import Scope
 
@@ -147,12 +147,16 @@ def overdue_now(now) -> ColumnElement:
 def now_open(session, scope: Scope, grouping: GroupBy | None) -> dict:
     """Received and not yet decided, now: how many, how many past the statutory due date (a paused
     dossier is overdue if it already was when paused), how many paused."""
-    rows = keyed(scope, grouping, None, case((overdue_now(scope.now), 1), else_=0).label("overdue"),
-                 case((Dossier.paused_at.is_not(None), 1), else_=0).label("paused"), where=(open_now(),))
+    overdue, paused = now_flags(scope.now)
+    rows = keyed(scope, grouping, None, overdue.label("overdue"), paused.label("paused"), where=(open_now(),))
     stmt = select(rows.c.k, func.count(), func.coalesce(func.sum(rows.c.overdue), 0),
                   func.coalesce(func.sum(rows.c.paused), 0)).group_by(rows.c.k)
-    names = (Kpi.OPEN_NOW, Kpi.OVERDUE_NOW, Kpi.PAUSED_NOW)
-    return {k: dict(zip(names, (int(v) for v in values))) for k, values in _rows(session, stmt).items()}
+    return {k: dict(zip(NOW_KPIS, (int(v) for v in values))) for k, values in _rows(session, stmt).items()}
+
+
+def now_flags(now) -> tuple[ColumnElement, ColumnElement]:
+    """1 or 0 per open dossier: overdue now, paused now (NOW_KPIS after the count)."""
+    return case((overdue_now(now), 1), else_=0), case((Dossier.paused_at.is_not(None), 1), else_=0)
 
 
 def figure_parts(session, scope: Scope, grouping: GroupBy | None) -> dict:

@@ -14,15 +14,17 @@ from engine.db.models import Agency
 DEPTH = 3  # ancestors read with a row (province > district > commune > below fits)
 
 
-def parent_joins(agency_id_column):
-    """Three LEFT JOINs climbing from ``agency_id_column`` and the parent columns they give: add them to a
-    select (``stmt.outerjoin(*join)`` for each join) so a lineage costs no statement of its own."""
-    levels = [aliased(Agency) for _ in range(DEPTH)]
-    joins, child = [], agency_id_column
-    for level in levels:
-        joins.append((level, level.id == child))
+def with_parents(stmt, agency_id_column):
+    """``stmt`` with three LEFT JOINs climbing from ``agency_id_column`` and their parent columns added last
+    (give a row's last PARENT_COLUMNS values to ``Lineage.learn``): a lineage costs no statement of its own."""
+    child = agency_id_column
+    for level in (aliased(Agency) for _ in range(DEPTH)):
+        stmt = stmt.add_columns(level.parent_id).outerjoin(level, level.id == child)
         child = level.parent_id
-    return joins, [level.parent_id for level in levels]
+    return stmt
+
+
+PARENT_COLUMNS = DEPTH  # the columns ``with_parents`` adds at the end of a row
 
 
 class Lineage(dict):
@@ -33,7 +35,7 @@ class Lineage(dict):
         self.session = session
 
     def learn(self, agency_id: int, parents) -> None:
-        """From a row of ``parent_joins``: the chain, unless it climbs past them (then looked up when used)."""
+        """From a row of ``with_parents``: the chain, unless it climbs past them (then looked up when used)."""
         if agency_id in self:
             return
         chain = [agency_id]

@@ -19,7 +19,7 @@ from engine.db.models.kpi_tallies import (
 )
 from engine.db.types import UTCDateTime
 from engine.enums import Channel, DossierStatus, EventKind, Outcome, TaskState
-from engine.kpis.lineage import Lineage, parent_joins
+from engine.kpis.lineage import PARENT_COLUMNS, Lineage, with_parents
 
 CHANNEL_COLUMNS = {Channel.DESK.value: "received_desk", Channel.ONLINE.value: "received_online",
                    Channel.POSTAL.value: "received_postal"}
@@ -49,23 +49,17 @@ def read(session, ids, stored: bool = False,
 _IDS = bindparam("ids", expanding=True)
 _ID = bindparam("id")  # one dossier (a use case's refresh): no IN list to render on every run
 # Built once (statement construction costs more than running them on the hot path).
-_STEP_PARENTS, _STEP_PARENT_COLUMNS = parent_joins(Task.agency_id)
-_STEPS_OF = select(Task.dossier_id, Task.agency_id, Task.unit_id, Task.state, Task.finished_at, Task.step_id,
-                   Task.step_name, Task.outcome, Task.working_minutes, *_STEP_PARENT_COLUMNS)
-for _join in _STEP_PARENTS:
-    _STEPS_OF = _STEPS_OF.outerjoin(*_join)
+_STEPS_OF = with_parents(select(Task.dossier_id, Task.agency_id, Task.unit_id, Task.state, Task.finished_at,
+                                Task.step_id, Task.step_name, Task.outcome, Task.working_minutes), Task.agency_id)
 _STEPS, _STEPS_ONE = _STEPS_OF.where(Task.dossier_id.in_(_IDS)), _STEPS_OF.where(Task.dossier_id == _ID)
 _LAST_REQUEST = (select(func.max(Event.at)).where(Event.dossier_id == Dossier.id,
                                                   Event.kind == EventKind.SUPPLEMENT_REQUESTED.value).scalar_subquery())
 _KEPT = select(KpiDossierMark.marks).where(KpiDossierMark.dossier_id == Dossier.id).scalar_subquery()
-_PARENTS, _PARENT_COLUMNS = parent_joins(Dossier.agency_id)
-_DOSSIERS_OF = (select(Dossier.id, Dossier.agency_id, ProcedureVersion.procedure_id, Dossier.received_by_id,
-                       Dossier.received_at, Dossier.channel, Dossier.outcome, Dossier.resolved_at, Dossier.status,
-                       Dossier.paused_minutes, Dossier.working_minutes, _LAST_REQUEST.label("last_request"),
-                       _KEPT.label("kept"), *_PARENT_COLUMNS)
-                .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id))
-for _join in _PARENTS:
-    _DOSSIERS_OF = _DOSSIERS_OF.outerjoin(*_join)
+_DOSSIERS_OF = with_parents(
+    select(Dossier.id, Dossier.agency_id, ProcedureVersion.procedure_id, Dossier.received_by_id, Dossier.received_at,
+           Dossier.channel, Dossier.outcome, Dossier.resolved_at, Dossier.status, Dossier.paused_minutes,
+           Dossier.working_minutes, _LAST_REQUEST.label("last_request"), _KEPT.label("kept"))
+    .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id), Dossier.agency_id)
 _DOSSIERS, _DOSSIERS_ONE = _DOSSIERS_OF.where(Dossier.id.in_(_IDS)), _DOSSIERS_OF.where(Dossier.id == _ID)
 _KEPT_ONLY = select(KpiDossierMark.dossier_id, KpiDossierMark.marks).where(KpiDossierMark.dossier_id.in_(_IDS))
 
@@ -77,7 +71,7 @@ def _read_chunk(session, ids: list[int], new: dict, old: dict, lineage: Lineage)
     steps, dossiers, params = (_STEPS_ONE, _DOSSIERS_ONE, {"id": ids[0]}) if len(ids) == 1 else \
         (_STEPS, _DOSSIERS, {"ids": ids})
     for row in conn.execute(steps, params):
-        lineage.learn(row.agency_id, row[-len(_STEP_PARENT_COLUMNS):])
+        lineage.learn(row.agency_id, row[-PARENT_COLUMNS:])
         if row.unit_id is not None:
             units[row.dossier_id].add(row.unit_id)
         if row.state == TaskState.COMPLETED.value and row.finished_at is not None:
@@ -86,7 +80,7 @@ def _read_chunk(session, ids: list[int], new: dict, old: dict, lineage: Lineage)
                                           row.step_name, int(row.outcome == Outcome.LATE.value),
                                           row.working_minutes])
     for d in conn.execute(dossiers, params):
-        lineage.learn(d.agency_id, d[-len(_PARENT_COLUMNS):])
+        lineage.learn(d.agency_id, d[-PARENT_COLUMNS:])
         received = None
         if d.received_by_id is not None and d.received_at is not None:
             last = d.last_request

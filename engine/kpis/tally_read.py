@@ -145,9 +145,8 @@ def dossier_parts(session, scope: Scope, grouping: GroupBy | None) -> dict:
 def _open_by_procedure(session, scope: Scope) -> dict:
     """dossier_sql.now_open by procedure, grouped by procedure version in the covering index
     (ix_dossiers_agency_status_due: no join, no table row read), versions mapped to procedures after."""
-    stmt = (select(Dossier.procedure_version_id, func.count(),
-                   func.sum(case((dossier_sql.overdue_now(scope.now), 1), else_=0)),
-                   func.sum(case((Dossier.paused_at.is_not(None), 1), else_=0)))
+    overdue, paused = dossier_sql.now_flags(scope.now)
+    stmt = (select(Dossier.procedure_version_id, func.count(), func.sum(overdue), func.sum(paused))
             .where(*dossier_sql.in_scope(scope), dossier_sql.open_now()).group_by(Dossier.procedure_version_id))
     rows = session.execute(stmt).all()
     if not rows:
