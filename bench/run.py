@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import http_api, latency, service, spiff_alone, statements  # noqa: E402
+from bench import http_api, latency, replay, service, spiff_alone, statements  # noqa: E402
 from bench.common import Databases  # noqa: E402
 from bench.generate import OPEN_SHARE, generate  # noqa: E402
 from bench.report import write_results  # noqa: E402
@@ -88,6 +88,8 @@ def run_kind(databases: Databases, kind: str, args) -> dict:
     print(f"    {out['b']['steps_per_s']:.1f} steps/s ({out['b_cold']['steps_per_s']:.1f} without the live cache)",
           flush=True)
     out["statements"] = statements.run(url)
+    out["floor"] = replay.run(databases, kind, url, max(10, args.service_dossiers // 4))
+    print(f"    its SQL alone, through the driver: {out['floor']['wall_ms_per_step']:.2f} ms per step", flush=True)
     print(f"[{kind}] (c) HTTP, {args.http_clients} clients, {args.http_seconds:.0f} s …", flush=True)
     out["c"] = http_api.run(url, args.http_clients, args.http_seconds)
     print(f"    {out['c']['steps_per_s']:.1f} completions/s", flush=True)
