@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.common import DATA, PROCEDURE_CODE, Databases, context, request  # noqa: E402
+from bench.common import DATA, Databases, context, request  # noqa: E402
 from bench.http_api import LANES  # noqa: E402
 from tests.load import add_officers  # noqa: E402
 

@@ -76,7 +76,6 @@ def write_results(results: dict, path: Path) -> str:
         [f"{results[k]['c'].get('server_cpu_ms_per_request', float('nan')):.1f} / "
          f"{results[k]['c'].get('server_cpu_share', float('nan')):.2f}" for k in kinds])
     last = {k: results[k]["growth"][-1] for k in kinds}
-    first = {k: results[k]["growth"][0] for k in kinds}
     size = ", ".join(f"{last[k]['dossiers']:,} dossiers / {last[k]['open_steps']:,} open steps" for k in kinds[:1])
     for what, key, target in (("inbox", "inbox_p95", 20), ("lookup", "lookup_p95", 10)):
         for q in ("p50", "p95", "p99"):

@@ -19,8 +19,8 @@ from engine.enums import EventKind
 from engine.errors import InvalidInput
 from engine.events import verify_chain
 from engine.org import agency_by_code
+from engine.paging import check_paging
 
-MAX_PAGE = 200
 AUDIT_TARGET = "audit log"
 
 
@@ -31,12 +31,6 @@ class LogPage:
     limit: int
     offset: int
     chains: dict[str, list[str]]  # dossier code -> broken links (empty: the chain verifies)
-
-
-def _paging(limit: int, offset: int) -> None:
-    if not (1 <= limit <= MAX_PAGE) or offset < 0:
-        raise InvalidInput(f"Phân trang không hợp lệ (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).",
-                           message_en=f"Bad paging (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).")
 
 
 def _day(value: date | str | None) -> date | None:
@@ -84,7 +78,7 @@ def browse_events(ctx: EngineContext, actor: Actor, *, code: str | None = None, 
     with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET, read_only=True) as session:
         agency_id = agency_by_code(session, agency_code).id if agency_code else None
         agencies = audit_log_agencies(actor, session, agency_id)  # authority first: errors tell strangers nothing
-        _paging(limit, offset)
+        check_paging(limit, offset)
         kind = _kind(kind)
         where = [Dossier.agency_id.in_(agencies), *_period(Event.at, date_from, date_to)]
         if code:
@@ -110,7 +104,7 @@ def browse_security_log(ctx: EngineContext, actor: Actor, *, denied_only: bool =
     with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET, read_only=True) as session:
         agency_id = agency_by_code(session, agency_code).id if agency_code else None
         agencies = audit_log_agencies(actor, session, agency_id)
-        _paging(limit, offset)
+        check_paging(limit, offset)
         top_level = agency_id is None and session.scalar(
             select(Agency.parent_id).where(Agency.id == actor.agency_id)) is None
         who = [User.agency_id.in_(agencies)] + ([AuditEntry.actor_id.is_(None)] if top_level else [])

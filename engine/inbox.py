@@ -13,9 +13,8 @@ from engine.context import EngineContext
 from engine.db.models import Task
 from engine.enums import OPEN_TASK_STATES, Role, TaskState
 from engine.errors import InvalidInput, NotAuthorized, parse_choice
+from engine.paging import DEFAULT_PAGE_SIZE, check_paging
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 DEFAULT_DUE_SOON_HOURS = 8
 
 
@@ -108,9 +107,9 @@ def _scope(value: str | Scope) -> Scope:
 def list_inbox(ctx: EngineContext, actor: Actor, scope: str | Scope, *, limit: int = DEFAULT_PAGE_SIZE,
                offset: int = 0, due_soon_hours: int = DEFAULT_DUE_SOON_HOURS) -> InboxPage:
     scope = _scope(scope)
-    if not (1 <= limit <= MAX_PAGE_SIZE) or offset < 0 or due_soon_hours < 1:
-        raise InvalidInput(f"Phân trang không hợp lệ (1 ≤ limit ≤ {MAX_PAGE_SIZE}, offset ≥ 0, giờ ≥ 1).",
-                           message_en=f"Bad paging (1 ≤ limit ≤ {MAX_PAGE_SIZE}, offset ≥ 0, hours ≥ 1).")
+    check_paging(limit, offset)
+    if due_soon_hours < 1:
+        raise InvalidInput("Số giờ 'sắp đến hạn' phải ≥ 1.", message_en="'Due soon' hours must be at least 1.")
     now = ctx.now()
     condition = scope_filter(ctx, actor, scope, due_soon_hours, now)
     with ctx.db.transaction(read_only=True) as session:

@@ -5,8 +5,6 @@ within ``nc_action_days`` working days is flagged by the worker (engine.escalati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -17,12 +15,12 @@ from engine.authz import Action, check_nonconformity, may_on_nonconformity, nonc
 from engine.context import EngineContext
 from engine.db.models import Agency, Escalation, Nonconformity, Task, Unit, User
 from engine.enums import EscalationKind, NonconformityStatus
-from engine.errors import InvalidInput, InvalidState, NotFound, parse_choice
+from engine.errors import InvalidState, NotFound, parse_choice
 from engine.escalation import OversightSettings, action_due_at
 from engine.org import agency_by_code
+from engine.paging import DEFAULT_PAGE_SIZE, CountedPage, check_paging
 from engine.schemas import MAX_TEXT, REASON_MIN, load
 
-MAX_PAGE = 200
 EDITABLE = frozenset({NonconformityStatus.OPEN, NonconformityStatus.ACTION_RECORDED})
 
 
@@ -35,22 +33,13 @@ class CloseSchema(Schema):
     note = fields.String(required=True, validate=validate.Length(min=REASON_MIN, max=MAX_TEXT))
 
 
-@dataclass(frozen=True)
-class NonconformityPage:
-    rows: list[dict]
-    total: int
-    counts: dict[str, int]
-    limit: int
-    offset: int
-
-
 def _status(value: str | None) -> str | None:
     return parse_choice(NonconformityStatus, value, "Trạng thái", "status").value if value else None
 
 
 def list_nonconformities(ctx: EngineContext, actor: Actor, *, status: str | None = None, flagged: bool | None = None,
-                         agency_code: str | None = None, limit: int = 50, offset: int = 0,
-                         settings: OversightSettings | None = None) -> NonconformityPage:
+                         agency_code: str | None = None, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0,
+                         settings: OversightSettings | None = None) -> CountedPage:
     """The actor's nonconformities (engine.authz.nonconformity_scope), or one agency's among them, newest
     first, by SQL."""
     settings = settings or OversightSettings.from_env()
@@ -61,9 +50,7 @@ def list_nonconformities(ctx: EngineContext, actor: Actor, *, status: str | None
         agency_id = agency_by_code(session, agency_code).id if agency_code else None
         scope = nonconformity_scope(actor, session, agency_id)  # authority first: errors tell strangers nothing
         status = _status(status)
-        if not (1 <= limit <= MAX_PAGE) or offset < 0:
-            raise InvalidInput(f"Phân trang không hợp lệ (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).",
-                               message_en=f"Bad paging (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).")
+        check_paging(limit, offset)
         counts = dict(session.execute(select(Nonconformity.status, func.count()).where(scope)
                                       .group_by(Nonconformity.status)).all())
         where = [scope]
@@ -94,8 +81,8 @@ def list_nonconformities(ctx: EngineContext, actor: Actor, *, status: str | None
                 "verification_note": nc.verification_note, "closed_at": nc.closed_at, "closed_by": closer,
                 "allowed": _allowed(actor, session, nc),
             })
-        return NonconformityPage(rows, total, {s.value: counts.get(s.value, 0) for s in NonconformityStatus},
-                                 limit, offset)
+        return CountedPage(rows, total, {s.value: counts.get(s.value, 0) for s in NonconformityStatus},
+                           limit, offset)
 
 
 def _allowed(actor: Actor, session, nc: Nonconformity) -> list[str]:

@@ -68,7 +68,8 @@ def test_sorted_by_due_time_and_paginated(ctx, people, clock):
 
 
 @pytest.mark.parametrize("kwargs", [{"scope": "everything"}, {"scope": "mine", "limit": 0},
-                                    {"scope": "mine", "limit": 1000}, {"scope": "mine", "offset": -1}])
+                                    {"scope": "mine", "limit": 1000}, {"scope": "mine", "offset": -1},
+                                    {"scope": "due_soon", "due_soon_hours": 0}])
 def test_bad_parameters(ctx, people, kwargs):
     with pytest.raises(InvalidInput):
         list_inbox(ctx, people(SPECIALIST), **kwargs)

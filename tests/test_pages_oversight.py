@@ -113,6 +113,39 @@ def test_outbox_page_and_retry(app, ctx, late, clock):
     assert officer(app, "xa.auditor").get("/officer/admin/outbox").status_code == 403
 
 
+def test_admin_sets_an_officers_contact_on_the_contacts_page(app, ctx):
+    from engine.db.models import User, UserContact
+
+    admin = officer(app, "xa.admin")
+    page = text(admin.get("/officer/admin/contacts"))
+    assert "xa.kt.truongphong" in page and "Phòng Kinh tế" in page and "xa2.admin" not in page  # own agency only
+    assert 'href="/officer/admin/contacts"' in text(admin.get("/officer/admin/outbox"))
+    contacts = "/officer/admin/contacts"
+    saved = post(admin, f"{contacts}/xa.kt.truongphong", {"email": "kt@example.org", "phone": "0912 345 678"},
+                 token_from=contacts, follow_redirects=True)
+    assert "Đã lưu địa chỉ nhận thông báo." in flashes(saved) and 'value="kt@example.org"' in text(saved)
+    bad = post(admin, f"{contacts}/xa.kt.truongphong", {"email": "not-an-address", "phone": ""}, token_from=contacts,
+               follow_redirects=True)
+    assert bad.status_code == 200 and flashes(bad) and "Đã lưu" not in " ".join(flashes(bad))
+
+    def stored():
+        with ctx.db.transaction() as session:
+            user_id = session.scalar(select(User.id).where(User.username == "xa.kt.truongphong"))
+            row = session.get(UserContact, user_id)
+            return (row.email, row.phone) if row else None
+
+    assert stored() == ("kt@example.org", "0912 345 678")  # the bad address changed nothing
+    other = officer(app, "xa2.admin")
+    assert post(other, f"{contacts}/xa.kt.truongphong", {"email": "x@example.org"}, token_from=contacts,
+                follow_redirects=True).status_code == 403  # another commune's officer
+    assert officer(app, "xa.kt.truongphong").get(contacts).status_code == 403
+    cleared = post(admin, f"{contacts}/xa.kt.truongphong", {"email": "", "phone": ""}, token_from=contacts,
+                   follow_redirects=True)
+    assert "Đã lưu địa chỉ nhận thông báo." in flashes(cleared) and stored() is None
+    admin.get("/lang/en")
+    assert "Officers' notification contacts" in text(admin.get(contacts))
+
+
 def test_dossier_page_shows_who_must_sign_the_apology(app, ctx, late, clock):
     clock.set_local("2026-12-09T08:00")
     sweep(ctx)

@@ -3,8 +3,6 @@ filter messages, retry failed ones, and record an officer's contact for email.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
@@ -12,38 +10,28 @@ from engine.actors import Actor
 from engine.audit import audit, guarded_transaction
 from engine.authz import Action, outbox_agency
 from engine.context import EngineContext
-from engine.db.models import Dossier, Notification, UserContact
+from engine.db.models import Dossier, Notification, Unit, User, UserContact
 from engine.enums import NotificationStatus
-from engine.errors import InvalidInput, InvalidState, NotFound, parse_choice
+from engine.errors import InvalidState, NotFound, parse_choice
 from engine.org import user_by_username
+from engine.paging import DEFAULT_PAGE_SIZE, CountedPage, check_paging
 from engine.schemas import load
 
-MAX_PAGE = 200
 OUTBOX_TARGET = "hộp thư đi"
-
-
-@dataclass(frozen=True)
-class OutboxPage:
-    rows: list[dict]
-    total: int
-    counts: dict[str, int]
-    limit: int
-    offset: int
+CONTACTS_TARGET = "liên hệ cán bộ"
 
 
 def _status(value: str | None) -> str | None:
     return parse_choice(NotificationStatus, value, "Trạng thái", "status").value if value else None
 
 
-def list_outbox(ctx: EngineContext, actor: Actor | None, status: str | None = None, *, limit: int = 50,
-                offset: int = 0) -> OutboxPage:
+def list_outbox(ctx: EngineContext, actor: Actor | None, status: str | None = None, *, limit: int = DEFAULT_PAGE_SIZE,
+                offset: int = 0) -> CountedPage:
     """Newest first. ``actor`` None is the server's operator at the command line."""
     with guarded_transaction(ctx, actor, Action.MANAGE_OUTBOX, OUTBOX_TARGET) as session:
         scope = [] if actor is None else [Notification.agency_id == outbox_agency(actor)]
         status = _status(status)  # after the authority check: a stranger learns nothing from errors
-        if not (1 <= limit <= MAX_PAGE) or offset < 0:
-            raise InvalidInput(f"Phân trang không hợp lệ (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).",
-                               message_en=f"Bad paging (1 ≤ limit ≤ {MAX_PAGE}, offset ≥ 0).")
+        check_paging(limit, offset)
         counts = dict(session.execute(select(Notification.status, func.count()).where(*scope)
                                       .group_by(Notification.status)).all())
         where = scope + ([Notification.status == status] if status else [])
@@ -51,8 +39,8 @@ def list_outbox(ctx: EngineContext, actor: Actor | None, status: str | None = No
         rows = session.execute(
             select(Notification, Dossier.code).outerjoin(Dossier, Dossier.id == Notification.dossier_id)
             .where(*where).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit).offset(offset))
-        return OutboxPage([_row(n, code) for n, code in rows], total,
-                          {s.value: counts.get(s.value, 0) for s in NotificationStatus}, limit, offset)
+        return CountedPage([_row(n, code) for n, code in rows], total,
+                           {s.value: counts.get(s.value, 0) for s in NotificationStatus}, limit, offset)
 
 
 def _row(n: Notification, dossier_code: str | None) -> dict:
@@ -106,3 +94,14 @@ def set_contact(ctx: EngineContext, username: str, payload: dict, actor: Actor |
         else:
             row.email, row.phone, row.updated_at = req["email"], req["phone"], ctx.now()
         audit(session, ctx, actor, "contact_set", username, email=req["email"], phone=req["phone"])
+
+
+def list_contacts(ctx: EngineContext, actor: Actor) -> list[dict]:
+    """The active officers of the administrator's agency, with where each receives email and SMS."""
+    with guarded_transaction(ctx, actor, Action.MANAGE_OUTBOX, CONTACTS_TARGET, read_only=True) as session:
+        agency_id = outbox_agency(actor)
+        rows = session.execute(
+            select(User.username, User.full_name, Unit.name, UserContact.email, UserContact.phone)
+            .outerjoin(Unit, Unit.id == User.unit_id).outerjoin(UserContact, UserContact.user_id == User.id)
+            .where(User.agency_id == agency_id, User.active.is_(True)).order_by(User.username))
+        return [{"username": u, "full_name": n, "unit": unit, "email": e, "phone": p} for u, n, unit, e, p in rows]

@@ -20,7 +20,7 @@ from web.api.designer_schemas import (
     DraftSchema, ImportFiles, ImportForm, ImportResultSchema, MigrationBody, MigrationSchema, PublicationSchema,
     PublishBody, SavedDraftSchema, TextBody, ValidationSchema,
 )
-from web.api.schemas import API_PARSER, BEARER, error_responses
+from web.api.schemas import API_PARSER, BEARER, WRITES, error_responses, operation
 from web.auth import current_actor, engine_context
 from web.designer.uploads import bound_request, too_large_response
 
@@ -52,58 +52,41 @@ def _zip(filename: str, data: bytes):
     return send_file(io.BytesIO(data), mimetype="application/zip", as_attachment=True, download_name=filename)
 
 
-@blp.route("/procedures")
-@blp.response(200, DesignerProcedureSchema(many=True))
-@error_responses(blp, 401, 403)
-@blp.doc(security=BEARER)
+@operation(blp, "/procedures", DesignerProcedureSchema(many=True), errors=(401, 403))
 def list_procedures():
     """Every procedure with its versions (in force, retired: who published, when, why) and its open draft."""
     return designer.list_procedures(engine_context(), current_actor())
 
 
-@blp.route(PROCEDURE)
-@blp.response(200, DesignerProcedureSchema)
-@error_responses(blp, 401, 403, 404)
-@blp.doc(security=BEARER)
+@operation(blp, PROCEDURE, DesignerProcedureSchema)
 def procedure(code: str):
     """One procedure's versions and open draft."""
     return designer.procedure_detail(engine_context(), current_actor(), code)
 
 
-@blp.route(PROCEDURE + "/diff")
-@blp.arguments(DiffQuery, location="query")
-@blp.response(200, DiffSchema)
-@error_responses(blp, 401, 403, 404, 422)
-@blp.doc(security=BEARER)
+@operation(blp, PROCEDURE + "/diff", DiffSchema, args=DiffQuery, location="query", errors=(401, 403, 404, 422))
 def version_diff(query: dict, code: str):
     """Elements added, removed, changed; deadlines changed; card and forms changed; budget before and after."""
     return designer.version_diff(engine_context(), current_actor(), code, query["old"], query["new"])
 
 
-@blp.route(PROCEDURE + "/versions/<int(max=2147483647):number>/package")
-@error_responses(blp, 401, 403, 404)
-@blp.doc(security=BEARER, responses={"200": {"description": "The package zip", "content": {"application/zip": {}}}})
+@operation(blp, PROCEDURE + "/versions/<int(max=2147483647):number>/package",
+           responses={"200": {"description": "The package zip", "content": {"application/zip": {}}}})
 def export_version(code: str, number: int):
     """A published version as a package zip (procedure.toml, BPMN, forms), importable as is."""
     return _zip(*package_io.export_version(engine_context(), current_actor(), code, number))
 
 
-@blp.route(PROCEDURE + "/drafts", methods=["POST"])
-@blp.arguments(DraftCreateBody, required=False)
-@blp.response(201, CreatedSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, PROCEDURE + "/drafts", CreatedSchema,
+           method="POST", status=201, args=DraftCreateBody, required=False, errors=WRITES)
 def create_draft(body: dict, code: str):
     """Open a draft copied from the version in force (or ``from_version``); 409 when one is already open."""
     body = body or {}
     return {"id": drafts.create_draft(engine_context(), current_actor(), code, body.get("from_version"))}
 
 
-@blp.route(PROCEDURE + "/migration", methods=["POST"])
-@blp.arguments(MigrationBody)
-@blp.response(200, MigrationSchema)
-@error_responses(blp, 401, 403, 404, 422)
-@blp.doc(security=BEARER)
+@operation(blp, PROCEDURE + "/migration", MigrationSchema,
+           method="POST", args=MigrationBody, errors=(401, 403, 404, 422))
 def migrate(body: dict, code: str):
     """Dry run (default) or migration of the procedure's open dossiers to version ``to``: per dossier, whether
     it can move and why not; a real run moves each movable dossier in its own transaction."""
@@ -112,40 +95,27 @@ def migrate(body: dict, code: str):
     return report.to_dict()
 
 
-@blp.route(DRAFT)
-@blp.response(200, DraftSchema)
-@error_responses(blp, 401, 403, 404)
-@blp.doc(security=BEARER)
+@operation(blp, DRAFT, DraftSchema)
 def get_draft(draft_id: int):
     """The draft's card (fields and TOML), BPMN and forms, with its revision."""
     return drafts.get_draft(engine_context(), current_actor(), draft_id)
 
 
-@blp.route(DRAFT, methods=["PUT"])
-@blp.arguments(DraftContentBody)
-@blp.response(200, SavedDraftSchema)
-@error_responses(blp, 401, 403, 404, 409, 413, 422)
-@blp.doc(security=BEARER)
+@operation(blp, DRAFT, SavedDraftSchema, method="PUT", args=DraftContentBody, errors=(401, 403, 404, 409, 413, 422))
 def save_draft(body: dict, draft_id: int):
     """Store the editor's content (refused whole if the BPMN is unsafe or carries code); returns the new
     revision and the validation of what was stored. 409 when the draft was saved by someone else meanwhile."""
     return drafts.save_draft(engine_context(), current_actor(), draft_id, body)
 
 
-@blp.route(DRAFT, methods=["DELETE"])
-@blp.response(204)
-@error_responses(blp, 401, 403, 404, 409)
-@blp.doc(security=BEARER)
+@operation(blp, DRAFT, method="DELETE", status=204, errors=(401, 403, 404, 409))
 def discard_draft(draft_id: int):
     """Discard the draft (the versions are untouched)."""
     drafts.discard_draft(engine_context(), current_actor(), draft_id)
 
 
-@blp.route(DRAFT + "/validate", methods=["POST"])
-@blp.arguments(DraftContentBody, required=False)
-@blp.response(200, ValidationSchema)
-@error_responses(blp, 401, 403, 404, 413, 422)
-@blp.doc(security=BEARER)
+@operation(blp, DRAFT + "/validate", ValidationSchema,
+           method="POST", args=DraftContentBody, required=False, errors=(401, 403, 404, 413, 422))
 def validate_draft(body: dict, draft_id: int):
     """The same validator as ``motcua procedures validate``, on the stored draft or on the content sent (not
     stored): every problem with the element it concerns, and the deadline budget along the longest path."""
@@ -153,29 +123,21 @@ def validate_draft(body: dict, draft_id: int):
     return drafts.validate_draft(engine_context(), current_actor(), draft_id, content or None)
 
 
-@blp.route(DRAFT + "/publish", methods=["POST"])
-@blp.arguments(PublishBody)
-@blp.response(201, PublicationSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, DRAFT + "/publish", PublicationSchema, method="POST", status=201, args=PublishBody, errors=WRITES)
 def publish_draft(body: dict, draft_id: int):
     """Publish the draft as a new immutable version with its change note; dossiers already running stay on
     theirs. 422 with every problem when the draft is not valid."""
     return vars(drafts.publish_draft(engine_context(), current_actor(), draft_id, body["note"], body["revision"]))
 
 
-@blp.route(DRAFT + "/diff")
-@blp.response(200, DiffSchema)
-@error_responses(blp, 401, 403, 404)
-@blp.doc(security=BEARER)
+@operation(blp, DRAFT + "/diff", DiffSchema)
 def draft_diff(draft_id: int):
     """What the draft changes against the version it was made from."""
     return designer.draft_diff(engine_context(), current_actor(), draft_id)
 
 
-@blp.route(DRAFT + "/package")
-@error_responses(blp, 401, 403, 404)
-@blp.doc(security=BEARER, responses={"200": {"description": "The package zip", "content": {"application/zip": {}}}})
+@operation(blp, DRAFT + "/package",
+           responses={"200": {"description": "The package zip", "content": {"application/zip": {}}}})
 def export_draft(draft_id: int):
     """The draft as a package zip."""
     return _zip(*package_io.export_draft(engine_context(), current_actor(), draft_id))
@@ -195,21 +157,13 @@ def import_package(files: dict, form: dict):
     return result.to_dict()
 
 
-@blp.route("/checks/duration", methods=["POST"])
-@blp.arguments(TextBody)
-@blp.response(200, CheckSchema)
-@error_responses(blp, 401, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/checks/duration", CheckSchema, method="POST", args=TextBody, errors=(401, 422))
 def check_duration(body: dict):
     """A step deadline in words: PT4H → "4 giờ làm việc" (working time: PnD = n × 8 working hours)."""
     return drafts.describe_duration(body["text"])
 
 
-@blp.route("/checks/expression", methods=["POST"])
-@blp.arguments(TextBody)
-@blp.response(200, CheckSchema)
-@error_responses(blp, 401, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/checks/expression", CheckSchema, method="POST", args=TextBody, errors=(401, 422))
 def check_expression(body: dict):
     """The safe evaluator's verdict on a gateway condition (compiled against the whitelist, never run)."""
     return designer.check_expression(body["text"])

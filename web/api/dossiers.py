@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from engine import dossiers, online, records, reception, views
 from engine.enums import DossierStatus
 from web.api.schemas import (
-    API_PARSER, BEARER, ApologyBody, ControlSlipSchema, DossierDetailSchema, DossierStateSchema, HandBackBody,
-    ReasonBody, ReceiptSchema, ReceiveBody, SupplementBody, SupplementRequestBody, error_responses,
+    API_PARSER, WRITES, ApologyBody, ControlSlipSchema, DossierDetailSchema, DossierStateSchema, HandBackBody,
+    ReasonBody, ReceiptSchema, ReceiveBody, SupplementBody, SupplementRequestBody, operation,
 )
 from web.auth import current_actor, engine_context
 
@@ -33,126 +33,85 @@ def _state(code: str, status: DossierStatus | None = None, due_at=None) -> dict:
     return {key: value for key, value in state.items() if value is not None}
 
 
-@blp.route("", methods=["POST"])
-@blp.arguments(ReceiveBody)
-@blp.response(201, ReceiptSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "", ReceiptSchema, method="POST", status=201, args=ReceiveBody, errors=WRITES)
 def receive(body: dict):
     """Receive a dossier at the one-stop desk (Form 01): code, lookup PIN (shown once) and appointment."""
     return reception.receive(engine_context(), current_actor(), body)
 
 
-@blp.route("/<code>")
-@blp.response(200, DossierDetailSchema)
-@error_responses(blp, 401, 403, 404)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>", DossierDetailSchema)
 def detail(code: str):
     """A dossier with its steps, events (hand-overs giao / nhận), outcomes and the caller's allowed actions."""
     return views.dossier_detail(engine_context(), current_actor(), code)
 
 
-@blp.route("/<code>/control-slip")
-@blp.response(200, ControlSlipSchema)
-@error_responses(blp, 401, 403, 404)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/control-slip", ControlSlipSchema)
 def control_slip(code: str):
     """Form 06, the process control slip: one block per hand-over with the step's result."""
     return records.control_slip(engine_context(), current_actor(), code)
 
 
-@blp.route("/<code>/supplement-request", methods=["POST"])
-@blp.arguments(SupplementRequestBody)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/supplement-request", DossierStateSchema,
+           method="POST", args=SupplementRequestBody, errors=WRITES)
 def request_supplement(body: dict, code: str):
     """Form 02 during processing: one list of everything missing; the clock pauses."""
     dossiers.request_supplement(engine_context(), current_actor(), code, body)
     return _state(code, DossierStatus.AWAITING_SUPPLEMENT)
 
 
-@blp.route("/<code>/supplement", methods=["POST"])
-@blp.arguments(SupplementBody, required=False)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/supplement", DossierStateSchema,
+           method="POST", args=SupplementBody, required=False, errors=WRITES)
 def supplement(body: dict, code: str):
     """The applicant supplied what was missing: processing resumes, deadlines pushed by the paused time."""
     dossiers.supplement(engine_context(), current_actor(), code, body)
     return _state(code, DossierStatus.PROCESSING)
 
 
-@blp.route("/<code>/refuse", methods=["POST"])
-@blp.arguments(ReasonBody)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/refuse", DossierStateSchema, method="POST", args=ReasonBody, errors=WRITES)
 def refuse(body: dict, code: str):
     """Form 03: refuse with a written reason; every open step is cancelled."""
     dossiers.refuse(engine_context(), current_actor(), code, body)
     return _state(code, DossierStatus.REFUSED)
 
 
-@blp.route("/<code>/withdraw", methods=["POST"])
-@blp.arguments(ReasonBody)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/withdraw", DossierStateSchema, method="POST", args=ReasonBody, errors=WRITES)
 def withdraw(body: dict, code: str):
     """The applicant asked to stop; recorded by the desk with the reason."""
     dossiers.withdraw(engine_context(), current_actor(), code, body)
     return _state(code, DossierStatus.WITHDRAWN)
 
 
-@blp.route("/<code>/apology", methods=["POST"])
-@blp.arguments(ApologyBody)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/apology", DossierStateSchema, method="POST", args=ApologyBody, errors=WRITES)
 def apology(body: dict, code: str):
     """Form 04: apology and the new appointment (once per dossier)."""
     new_due = dossiers.issue_apology(engine_context(), current_actor(), code, body)
     return _state(code, due_at=new_due)
 
 
-@blp.route("/<code>/hand-back", methods=["POST"])
-@blp.arguments(HandBackBody, required=False)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/hand-back", DossierStateSchema,
+           method="POST", args=HandBackBody, required=False, errors=WRITES)
 def hand_back(body: dict, code: str):
     """The desk hands the result to the applicant."""
     dossiers.hand_back(engine_context(), current_actor(), code, body["note"])
     return _state(code, DossierStatus.RETURNED)
 
 
-@blp.route("/<code>/accept", methods=["POST"])
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/accept", DossierStateSchema, method="POST", errors=WRITES)
 def accept(code: str):
     """An online submission is complete: it is received now, with its appointment, and processing starts."""
     due_at = online.accept_submission(engine_context(), current_actor(), code)
     return _state(code, DossierStatus.RECEIVED, due_at)
 
 
-@blp.route("/<code>/return-incomplete", methods=["POST"])
-@blp.arguments(SupplementRequestBody)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/return-incomplete", DossierStateSchema,
+           method="POST", args=SupplementRequestBody, errors=WRITES)
 def return_incomplete(body: dict, code: str):
     """Form 02 before receipt: an online submission goes back with one list of everything missing."""
     online.return_incomplete(engine_context(), current_actor(), code, body)
     return _state(code, DossierStatus.INCOMPLETE)
 
 
-@blp.route("/<code>/reject", methods=["POST"])
-@blp.arguments(ReasonBody)
-@blp.response(200, DossierStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "/<code>/reject", DossierStateSchema, method="POST", args=ReasonBody, errors=WRITES)
 def reject(body: dict, code: str):
     """Form 03 at reception: an online submission is refused with a written reason."""
     online.reject_submission(engine_context(), current_actor(), code, body)

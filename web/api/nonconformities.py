@@ -9,7 +9,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from engine import nonconformities
 from engine.enums import NonconformityStatus
-from web.api.schemas import API_PARSER, BEARER, MAX_OFFSET, Instant, error_responses
+from engine.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from web.api.schemas import API_PARSER, MAX_OFFSET, WRITES, Instant, operation
 from web.auth import current_actor, engine_context
 
 blp = Blueprint("nonconformities", __name__, url_prefix="/nonconformities",
@@ -32,7 +33,7 @@ class NonconformityQuery(Schema):
     agency_code = fields.String(data_key="agency", load_default=None, validate=validate.Length(min=1, max=40),
                                 metadata={"description": "One agency among the caller's (e.g. a commune, for the "
                                                          "province's auditors)."})
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=nonconformities.MAX_PAGE))
+    limit = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
 
 
@@ -83,32 +84,21 @@ class NonconformityStateSchema(Schema):
     status = fields.String()
 
 
-@blp.route("")
-@blp.arguments(NonconformityQuery, location="query", unknown=RAISE)
-@blp.response(200, NonconformityPageSchema)
-@error_responses(blp, 401, 403, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "", NonconformityPageSchema,
+           args=NonconformityQuery, location="query", unknown=RAISE, errors=(401, 403, 422))
 def list_nonconformities(query: dict):
     """The caller's nonconformities, newest first, with what the caller may do on each."""
     return nonconformities.list_nonconformities(engine_context(), current_actor(), **query)
 
 
-@blp.route(NC + "/action", methods=["POST"])
-@blp.arguments(CorrectiveActionBody)
-@blp.response(200, NonconformityStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, NC + "/action", NonconformityStateSchema, method="POST", args=CorrectiveActionBody, errors=WRITES)
 def record_action(body: dict, nc_id: int):
     """The unit head records the cause and the corrective action (revisable until closed)."""
     return {"id": nc_id, "status": nonconformities.record_corrective_action(engine_context(), current_actor(),
                                                                             nc_id, body)}
 
 
-@blp.route(NC + "/close", methods=["POST"])
-@blp.arguments(CloseBody)
-@blp.response(200, NonconformityStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, NC + "/close", NonconformityStateSchema, method="POST", args=CloseBody, errors=WRITES)
 def close(body: dict, nc_id: int):
     """An auditor of the agency (or above) verifies the corrective action and closes the nonconformity."""
     return {"id": nc_id, "status": nonconformities.close_nonconformity(engine_context(), current_actor(), nc_id, body)}

@@ -15,7 +15,8 @@ from marshmallow import RAISE, Schema, fields, missing, validate
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from engine import schemas as engine_schemas
-from engine.inbox import DEFAULT_DUE_SOON_HOURS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Scope
+from engine.inbox import DEFAULT_DUE_SOON_HOURS, Scope
+from engine.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_OFFSET = 2**31 - 1
 MAX_DUE_SOON_HOURS = 720  # working hours (90 working days): bounds the calendar walk of one request
@@ -378,3 +379,26 @@ def error_responses(blp, *statuses: int):
         return func
 
     return decorator
+
+
+READS = (401, 403, 404)  # the errors of an officer's read
+WRITES = (401, 403, 404, 409, 422)  # and of a change: a lost race or a state that forbids it, a bad body
+
+
+def operation(blp, rule: str, response=None, *, method: str = "GET", status: int = 200, args=None,
+              required: bool = True, location: str = "json", unknown=None, errors=READS, **doc):
+    """flask-smorest's decorators of one bearer-token endpoint, stacked in their one right order: route,
+    the arguments (a body, or a query with ``location="query"``), the response, the documented errors,
+    the security scheme (and any other ``doc``)."""
+
+    def decorate(view):
+        view = blp.doc(security=BEARER, **doc)(view)
+        view = error_responses(blp, *errors)(view)
+        if response is not None or status != 200:
+            view = blp.response(status, response)(view)
+        if args is not None:
+            extra = {"unknown": unknown} if unknown is not None else {}
+            view = blp.arguments(args, location=location, required=required, **extra)(view)
+        return blp.route(rule, methods=[method])(view)
+
+    return decorate

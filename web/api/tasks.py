@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from engine import inbox, tasks
 from engine.enums import TaskState
 from web.api.schemas import (
-    API_PARSER, BEARER, CompleteBody, InboxPageSchema, InboxQuery, ReassignBody, TaskStateSchema, error_responses,
+    API_PARSER, WRITES, CompleteBody, InboxPageSchema, InboxQuery, ReassignBody, TaskStateSchema, operation,
 )
 from web.auth import current_actor, engine_context
 
@@ -33,11 +33,7 @@ def _state(task_id: int, state: TaskState, assignee: str | None, outcome: str | 
     return {"id": task_id, "state": state.value, "assignee": assignee, "outcome": outcome}
 
 
-@blp.route("")
-@blp.arguments(InboxQuery, location="query")
-@blp.response(200, InboxPageSchema)
-@error_responses(blp, 401, 403, 422)
-@blp.doc(security=BEARER)
+@operation(blp, "", InboxPageSchema, args=InboxQuery, location="query", errors=(401, 403, 422))
 def list_tasks(query: dict):
     """The caller's inbox in one scope, soonest due first (mine, available, unit, overdue, due_soon)."""
     ctx, actor = engine_context(), current_actor()
@@ -49,10 +45,7 @@ def list_tasks(query: dict):
     return result
 
 
-@blp.route(TASK + "/claim", methods=["POST"])
-@blp.response(200, TaskStateSchema)
-@error_responses(blp, 401, 403, 404, 409)
-@blp.doc(security=BEARER)
+@operation(blp, TASK + "/claim", TaskStateSchema, method="POST", errors=(401, 403, 404, 409))
 def claim(task_id: int):
     """Take the step (nhận): it leaves the unit's pool and is the caller's until completed or released."""
     actor = current_actor()
@@ -60,21 +53,15 @@ def claim(task_id: int):
     return _state(task_id, TaskState.CLAIMED, actor.username)
 
 
-@blp.route(TASK + "/release", methods=["POST"])
-@blp.response(200, TaskStateSchema)
-@error_responses(blp, 401, 403, 404, 409)
-@blp.doc(security=BEARER)
+@operation(blp, TASK + "/release", TaskStateSchema, method="POST", errors=(401, 403, 404, 409))
 def release(task_id: int):
     """Give the step back to the pool (its holder, or the unit head)."""
     tasks.release(engine_context(), current_actor(), task_id)
     return _state(task_id, TaskState.READY, None)
 
 
-@blp.route(TASK + "/complete", methods=["POST"])
-@blp.arguments(CompleteBody, required=False)
-@blp.response(200, TaskStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, TASK + "/complete", TaskStateSchema,
+           method="POST", args=CompleteBody, required=False, errors=WRITES)
 def complete(body: dict, task_id: int):
     """Complete the step with its form data; the result is early / on time / late against its deadline."""
     actor = current_actor()
@@ -82,11 +69,7 @@ def complete(body: dict, task_id: int):
     return _state(task_id, TaskState.COMPLETED, actor.username, outcome.value)
 
 
-@blp.route(TASK + "/reassign", methods=["POST"])
-@blp.arguments(ReassignBody)
-@blp.response(200, TaskStateSchema)
-@error_responses(blp, 401, 403, 404, 409, 422)
-@blp.doc(security=BEARER)
+@operation(blp, TASK + "/reassign", TaskStateSchema, method="POST", args=ReassignBody, errors=WRITES)
 def reassign(body: dict, task_id: int):
     """The unit head gives the step to another member of the unit holding the lane's role."""
     tasks.reassign(engine_context(), current_actor(), task_id, body["username"])

@@ -20,11 +20,6 @@ def actor() -> Actor:
     return current_actor()
 
 
-def lines(text: str | None) -> list[str]:
-    """One item per line, blanks dropped."""
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
 def safe_next(target: str | None, default: str) -> str:
     """Only a path on this site (never another host) may be a redirect target."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:

@@ -17,7 +17,8 @@ from web import forms_render
 from web.display import localtime, outcome_label
 from web.i18n import message_of, translate
 from web.officer import bp
-from web.officer.common import actor, back_to_dossier, ctx, form_text, lines, run_action
+from web.form_fields import documents_from, lines
+from web.officer.common import actor, back_to_dossier, ctx, form_text, run_action
 
 PRE_RECEIPT = {DossierStatus.SUBMITTED.value, DossierStatus.INCOMPLETE.value}
 FORM_INVALID_VI = "Biểu mẫu chưa hợp lệ: xem các mục được đánh dấu bên dưới."
@@ -118,7 +119,7 @@ def request_supplement(code: str):
 @bp.post("/dossiers/<code>/supplement")
 @login_required
 def supplement(code: str):
-    documents = [d.strip() for d in request.form.getlist("documents") if d.strip()] + lines(request.form.get("other"))
+    documents = documents_from(request.form, typed="other")
     return run_action(lambda: dossiers.supplement(ctx(), actor(), code, {"documents": documents}),
                       "Đã nhận hồ sơ bổ sung; tiếp tục giải quyết.", back_to_dossier(code))
 

@@ -1,5 +1,5 @@
 """The administrators' outbox: their agency's outgoing messages by status, with the last error and a
-retry for failed ones."""
+retry for failed ones; and where each of their officers receives email and SMS."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from flask_login import login_required
 
 from engine.enums import NotificationStatus
 from engine.errors import MotcuaError, NotAuthorized
-from engine.notify.admin import list_outbox, retry
+from engine.notify.admin import list_contacts, list_outbox, retry, set_contact
 from engine.notify.messages import TOPIC_LABELS_VI
 from web.i18n import message_of
 from web.officer import bp
-from web.officer.common import actor, ctx, run_action, safe_next
+from web.officer.common import actor, ctx, form_text, run_action, safe_next
 from web.officer.paging import page_number, pages
 
 PAGE_SIZE = 50
@@ -51,3 +51,18 @@ def outbox():
 def outbox_retry(notification_id: int):
     back = safe_next(request.form.get("next"), url_for("officer.outbox"))
     return run_action(lambda: retry(ctx(), actor(), notification_id), "Đã đưa thông báo vào hàng gửi lại.", back)
+
+
+@bp.get("/admin/contacts")
+@login_required
+def contacts():
+    return render_template("officer/contacts.html", officers=list_contacts(ctx(), actor()))
+
+
+@bp.post("/admin/contacts/<username>")
+@login_required
+def contact_set(username: str):
+    """Both fields empty removes the officer's contact: their messages then go to the log."""
+    payload = {"email": form_text("email") or None, "phone": form_text("phone") or None}
+    return run_action(lambda: set_contact(ctx(), username, payload, actor=actor()),
+                      "Đã lưu địa chỉ nhận thông báo.", url_for("officer.contacts") + f"#u-{username}")

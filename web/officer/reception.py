@@ -11,21 +11,10 @@ from engine.publishing import get_procedure, list_procedures
 from engine.reception import receive
 from web.i18n import message_of
 from web.officer import bp
-from web.officer.common import actor, ctx, form_text, lines
+from web.form_fields import APPLICANT_FIELDS, applicant_from, documents_from
+from web.officer.common import actor, ctx, form_text
 
-APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
 PIN_ONCE = "pin_once"
-
-
-def applicant_from(form) -> dict:
-    applicant = {key: (form.get(f"applicant.{key}") or "").strip() for key in APPLICANT_FIELDS}
-    if not applicant["email"]:
-        applicant["email"] = None
-    return applicant
-
-
-def documents_from(form) -> list[str]:
-    return [d.strip() for d in form.getlist("documents") if d.strip()] + lines(form.get("other_documents"))
 
 
 @bp.get("/reception")

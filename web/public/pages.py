@@ -12,20 +12,16 @@ from engine.reception import agencies_for
 from engine.views import public_lookup
 from web.display import lookup_url, qr_svg
 from web.extensions import limiter
+from web.form_fields import applicant_from, documents_from, lines
 from web.i18n import message_of, translate
 from web.public import bp
 
-APPLICANT_FIELDS = ("name", "id_number", "phone", "email", "address")
 SUBMISSION_ONCE = "submission_once"
 NOT_FOUND_VI = "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu (PIN) đã nhập. Vui lòng kiểm tra lại."
 
 
 def _ctx():
     return current_app.extensions["motcua"]
-
-
-def _lines(text: str | None) -> list[str]:
-    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 @bp.app_errorhandler(429)
@@ -63,7 +59,7 @@ def lookup():
 def lookup_supplement():
     """The applicant completes a dossier the desk returned as incomplete; it goes back to the desk."""
     code, pin = (request.form.get("code") or "").strip(), (request.form.get("pin") or "").strip()
-    documents = _lines(request.form.get("documents"))
+    documents = lines(request.form.get("documents"))
     try:
         resubmit_online(_ctx(), code, pin, {"documents": documents})
     except NotFound:
@@ -94,11 +90,8 @@ def submit():
 def submit_post():
     form = request.form
     code = (form.get("procedure_code") or "").strip()
-    applicant = {key: (form.get(f"applicant.{key}") or "").strip() for key in APPLICANT_FIELDS}
-    applicant["email"] = applicant["email"] or None
-    documents = [d.strip() for d in form.getlist("documents") if d.strip()] + _lines(form.get("other_documents"))
     payload = {"procedure_code": code, "agency_code": (form.get("agency_code") or "").strip() or None,
-               "applicant": applicant, "documents": documents, "data": {}}
+               "applicant": applicant_from(form), "documents": documents_from(form), "data": {}}
     try:
         submission = submit_online(_ctx(), payload)
     except InvalidInput as error:  # show the form again as it was filled
