@@ -43,6 +43,10 @@ def write_results(results: dict, path: Path) -> str:
     row("(a) SpiffWorkflow alone, in memory: steps/s", [_fmt(a["steps_per_s"])] * len(kinds))
     row("(a) dossiers/s", [_fmt(a["dossiers_per_s"])] * len(kinds))
     row("(a) steps per CPU second", [_fmt(a["steps_per_cpu_s"])] * len(kinds))
+    if naive := results.get("a_naive"):
+        row("naive design, in memory: (a) with the workflow and its spec serialised and deserialised around "
+            "every step: steps per CPU second / share of (a)",
+            [f"{naive['steps_per_cpu_s']:,.1f} / {naive['steps_per_cpu_s'] / a['steps_per_cpu_s']:.3f}"] * len(kinds))
     row("(b) service layer + persistence: steps/s", _cells(results, kinds, lambda r: r["b"]["steps_per_s"]))
     row("(b) dossiers/s (receipt + every step claimed and completed)", _cells(results, kinds, lambda r: r["b"]["dossiers_per_s"]))
     row("(b) steps per CPU second (benchmark process; the database's own CPU not counted)",

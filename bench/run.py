@@ -51,7 +51,9 @@ def main() -> None:
                      f"load average at start {os.getloadavg()[0]:.1f}", "when": datetime.now(timezone.utc)}
     print("(a) SpiffWorkflow alone …", flush=True)
     results["a"] = spiff_alone.run(args.spiff_dossiers)
-    print(f"    {results['a']['steps_per_s']:.0f} steps/s", flush=True)
+    results["a_naive"] = spiff_alone.run(max(10, args.spiff_dossiers // 4), naive=True)
+    print(f"    {results['a']['steps_per_s']:.0f} steps/s; {results['a_naive']['steps_per_s']:.0f} with the naive "
+          "serialisation round trip", flush=True)
     databases = Databases(Path(tempfile.mkdtemp(prefix="motcua-bench-")), want_postgres=not args.no_postgres)
     results["postgres_problem"] = databases.pg_problem
     try:

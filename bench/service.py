@@ -16,7 +16,8 @@ from engine.reception import receive
 
 
 def open_steps(ctx, code: str) -> list[tuple[int, str, str]]:
-    with ctx.db.transaction() as session:
+    """The dossier's open steps, read as an officer's inbox is: in a read-only transaction."""
+    with ctx.db.transaction(read_only=True) as session:
         return list(session.execute(select(Task.id, Task.step_id, Task.role).join(Dossier).where(
             Dossier.code == code, Task.state.in_([s.value for s in OPEN_TASK_STATES])).order_by(Task.id)))
 
