@@ -65,4 +65,4 @@ def contact_set(username: str):
     """Both fields empty removes the officer's contact: their messages then go to the log."""
     payload = {"email": form_text("email") or None, "phone": form_text("phone") or None}
     return run_action(lambda: set_contact(ctx(), username, payload, actor=actor()),
-                      "Đã lưu địa chỉ nhận thông báo.", url_for("officer.contacts") + f"#u-{username}")
+                      "Đã lưu địa chỉ nhận thông báo.", url_for("officer.contacts", _anchor=f"u-{username}"))
