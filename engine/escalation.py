@@ -15,7 +15,6 @@ once (and a failing one does not stop the others)."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable, Mapping
@@ -32,10 +31,10 @@ from engine.db.models import Dossier, Escalation, Nonconformity, Task
 from engine.db.once import insert_once
 from engine.durations import parse_duration
 from engine.enums import OPEN_TASK_STATES, EscalationKind, NonconformityStatus, NotificationTopic, Role
-from engine.errors import InvalidInput
 from engine.notify import messages
 from engine.notify.outbox import notify_officers
 from engine.notify.recipients import heads_of, role_holders, unit_label
+from engine.settings import env_int
 
 log = logging.getLogger(__name__)
 OPEN = [s.value for s in OPEN_TASK_STATES]
@@ -49,19 +48,8 @@ class OversightSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> OversightSettings:
-        env = os.environ if env is None else env
-        return cls(reminder_hours=_positive(env, "MOTCUA_REMINDER_HOURS", cls.reminder_hours),
-                   nc_action_days=_positive(env, "MOTCUA_NC_ACTION_DAYS", cls.nc_action_days))
-
-
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit() or int(raw) < 1:
-        raise InvalidInput(f"{name} phải là số nguyên dương, nhận được '{raw}'.",
-                           message_en=f"{name} must be a positive integer, got '{raw}'.")
-    return int(raw)
+        return cls(reminder_hours=env_int("MOTCUA_REMINDER_HOURS", cls.reminder_hours, env=env),
+                   nc_action_days=env_int("MOTCUA_NC_ACTION_DAYS", cls.nc_action_days, env=env))
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.db.models import Dossier, Task
 from engine.errors import NotFound
 from engine.runtime import SPEC_CACHE, CompiledProcedure, dump_state, load_state
+from engine.settings import env_int
 
 
 def dossier_not_found(code: str) -> NotFound:
@@ -103,7 +103,7 @@ class LiveWorkflows:
             self._items.clear()
 
 
-LIVE_WORKFLOWS = LiveWorkflows(int(os.environ.get("MOTCUA_LIVE_WORKFLOWS", "2000")))
+LIVE_WORKFLOWS = LiveWorkflows(env_int("MOTCUA_LIVE_WORKFLOWS", 2000, minimum=0))  # 0: no cache
 _SAVED = "motcua_saved_workflows"
 
 

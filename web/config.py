@@ -6,6 +6,7 @@ import os
 
 from engine.db.session import database_url_from_env
 from engine.security import server_secret
+from engine.settings import env_int
 
 def from_env() -> dict:
     https = os.environ.get("MOTCUA_HTTPS", "0") == "1"
@@ -22,12 +23,12 @@ def from_env() -> dict:
         # redis://10.0.0.5:6379 (memory:// counts per process). See README "Deployment".
         "RATELIMIT_STORAGE_URI": os.environ.get("MOTCUA_RATELIMIT_STORAGE", "memory://"),
         # Reverse proxies in front (nginx: 1): their X-Forwarded-For/-Proto give the client's address and scheme.
-        "PROXY_HOPS": int(os.environ.get("MOTCUA_PROXY_HOPS", "0")),
+        "PROXY_HOPS": env_int("MOTCUA_PROXY_HOPS", 0, minimum=0),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
         "LOOKUP_RATE_LIMIT": os.environ.get("MOTCUA_LOOKUP_RATE_LIMIT", "20 per minute"),
         "SUBMIT_RATE_LIMIT": os.environ.get("MOTCUA_SUBMIT_RATE_LIMIT", "10 per minute"),
-        "MAX_CONTENT_LENGTH": int(os.environ.get("MOTCUA_MAX_CONTENT_LENGTH", str(2 * 1024 * 1024))),
+        "MAX_CONTENT_LENGTH": env_int("MOTCUA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
         "API_TITLE": "motcua API",
         "API_VERSION": "v1",

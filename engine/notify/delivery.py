@@ -7,7 +7,6 @@ Message-ID is derived from the idempotency key)."""
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Mapping
@@ -17,8 +16,8 @@ from sqlalchemy import select, update
 from engine.context import EngineContext
 from engine.db.models import Notification
 from engine.enums import NotificationStatus
-from engine.errors import InvalidInput
 from engine.notify.senders import OutboundMessage, SenderRegistry
+from engine.settings import env_int
 
 log = logging.getLogger(__name__)
 DELIVERABLE = (NotificationStatus.PENDING.value, NotificationStatus.SENDING.value)
@@ -39,18 +38,8 @@ class RetryPolicy:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RetryPolicy:
-        env = os.environ if env is None else env
-        values = {}
-        for name, attribute in (("MOTCUA_NOTIFY_MAX_ATTEMPTS", "max_attempts"),
-                                ("MOTCUA_NOTIFY_BACKOFF_SECONDS", "base_seconds")):
-            raw = env.get(name)
-            if raw in (None, ""):
-                continue
-            if not raw.isdigit() or int(raw) < 1:
-                raise InvalidInput(f"{name} phải là số nguyên dương, nhận được '{raw}'.",
-                                   message_en=f"{name} must be a positive integer, got '{raw}'.")
-            values[attribute] = int(raw)
-        return cls(**values)
+        return cls(max_attempts=env_int("MOTCUA_NOTIFY_MAX_ATTEMPTS", cls.max_attempts, env=env),
+                   base_seconds=env_int("MOTCUA_NOTIFY_BACKOFF_SECONDS", cls.base_seconds, env=env))
 
 
 @dataclass

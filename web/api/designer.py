@@ -20,7 +20,8 @@ from web.api.designer_schemas import (
     DraftSchema, ImportFiles, ImportForm, ImportResultSchema, MigrationBody, MigrationSchema, PublicationSchema,
     PublishBody, SavedDraftSchema, TextBody, ValidationSchema,
 )
-from web.api.schemas import API_PARSER, BEARER, WRITES, error_responses, operation
+from web.api.endpoints import BEARER, WRITES, error_responses, operation
+from web.api.schemas import API_PARSER
 from web.auth import current_actor, engine_context
 from web.designer.uploads import bound_request, too_large_response
 

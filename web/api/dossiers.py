@@ -10,9 +10,10 @@ from flask_smorest import Blueprint
 
 from engine import dossiers, online, records, reception, views
 from engine.enums import DossierStatus
+from web.api.endpoints import WRITES, operation
 from web.api.schemas import (
-    API_PARSER, WRITES, ApologyBody, ControlSlipSchema, DossierDetailSchema, DossierStateSchema, HandBackBody,
-    ReasonBody, ReceiptSchema, ReceiveBody, SupplementBody, SupplementRequestBody, operation,
+    API_PARSER, ApologyBody, ControlSlipSchema, DossierDetailSchema, DossierStateSchema, HandBackBody, ReasonBody,
+    ReceiptSchema, ReceiveBody, SupplementBody, SupplementRequestBody,
 )
 from web.auth import current_actor, engine_context
 

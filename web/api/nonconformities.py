@@ -10,7 +10,8 @@ from marshmallow import RAISE, Schema, fields, validate
 from engine import nonconformities
 from engine.enums import NonconformityStatus
 from engine.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-from web.api.schemas import API_PARSER, MAX_OFFSET, WRITES, Instant, operation
+from web.api.endpoints import WRITES, operation
+from web.api.schemas import API_PARSER, MAX_OFFSET, Instant
 from web.auth import current_actor, engine_context
 
 blp = Blueprint("nonconformities", __name__, url_prefix="/nonconformities",

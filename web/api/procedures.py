@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from engine import publishing
-from web.api.schemas import ProcedureDetailSchema, ProcedureSummarySchema, error_responses
+from web.api.endpoints import error_responses
+from web.api.schemas import ProcedureDetailSchema, ProcedureSummarySchema
 from web.auth import engine_context
 
 blp = Blueprint("procedures", __name__, url_prefix="/procedures",

@@ -8,9 +8,10 @@ from flask_smorest import Blueprint
 
 from engine import online, views
 from engine.enums import DossierStatus
+from web.api.endpoints import error_responses
 from web.api.schemas import (
     API_PARSER, DossierStateSchema, OnlineSubmissionBody, OnlineSupplementBody, PinQuery, PublicDossierSchema,
-    SubmissionSchema, error_responses,
+    SubmissionSchema,
 )
 from web.auth import engine_context
 from web.extensions import limiter

@@ -9,7 +9,8 @@ from marshmallow import RAISE
 
 from engine import kpis
 from web.api.report_schemas import KpiQuery, KpiReportSchema
-from web.api.schemas import API_PARSER, BEARER, error_responses
+from web.api.endpoints import BEARER, error_responses
+from web.api.schemas import API_PARSER
 from web.auth import current_actor, engine_context
 
 blp = Blueprint("reports", __name__, url_prefix="/reports",

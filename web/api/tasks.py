@@ -10,9 +10,8 @@ from flask_smorest import Blueprint
 
 from engine import inbox, tasks
 from engine.enums import TaskState
-from web.api.schemas import (
-    API_PARSER, WRITES, CompleteBody, InboxPageSchema, InboxQuery, ReassignBody, TaskStateSchema, operation,
-)
+from web.api.endpoints import WRITES, operation
+from web.api.schemas import API_PARSER, CompleteBody, InboxPageSchema, InboxQuery, ReassignBody, TaskStateSchema
 from web.auth import current_actor, engine_context
 
 blp = Blueprint("tasks", __name__, url_prefix="/tasks",
