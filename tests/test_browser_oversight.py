@@ -56,3 +56,12 @@ def test_oversight_loop_in_the_browser(browser_page, ctx, people, clock):
     page.click("header >> text=Hộp thư đi")
     assert "binh@example.org" in page.inner_text("table")
     shot(page, "oversight-05-outbox")
+    page.click('text=Địa chỉ nhận thông báo của cán bộ')
+    row = page.locator("#u-xa\\.kt\\.truongphong")
+    row.locator("input[name=email]").fill("kt@example.org")
+    row.locator('button:has-text("Lưu")').click()
+    page.wait_for_load_state()
+    assert "Đã lưu địa chỉ nhận thông báo." in page.inner_text(".flash")
+    assert page.locator("#u-xa\\.kt\\.truongphong input[name=email]").input_value() == "kt@example.org"
+    shot(page, "oversight-06-contacts")
+    assert page.errors == []
