@@ -33,3 +33,13 @@ def test_the_servers_settings_use_it(monkeypatch):
     monkeypatch.setenv("MOTCUA_PROXY_HOPS", "one")
     with pytest.raises(InvalidInput, match="MOTCUA_PROXY_HOPS"):
         config.from_env()
+
+
+def test_serve_refuses_a_bad_setting_with_its_name_and_no_traceback(monkeypatch):
+    from click.testing import CliRunner
+
+    from web.cli import cli
+
+    monkeypatch.setenv("MOTCUA_PROXY_HOPS", "one")
+    result = CliRunner().invoke(cli, ["serve", "--port", "5099"])
+    assert result.exit_code == 1 and "MOTCUA_PROXY_HOPS" in result.output and "Traceback" not in result.output

@@ -8,6 +8,7 @@ from engine.db.session import database_url_from_env
 from engine.security import server_secret
 from engine.settings import env_int
 
+
 def from_env() -> dict:
     https = os.environ.get("MOTCUA_HTTPS", "0") == "1"
     return {
