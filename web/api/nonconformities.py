@@ -9,9 +9,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from engine import nonconformities
 from engine.enums import NonconformityStatus
-from engine.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from web.api.endpoints import WRITES, operation
-from web.api.schemas import API_PARSER, MAX_OFFSET, Instant
+from web.api.schemas import API_PARSER, Instant, page_limit, page_offset
 from web.auth import current_actor, engine_context
 
 blp = Blueprint("nonconformities", __name__, url_prefix="/nonconformities",
@@ -34,8 +33,8 @@ class NonconformityQuery(Schema):
     agency_code = fields.String(data_key="agency", load_default=None, validate=validate.Length(min=1, max=40),
                                 metadata={"description": "One agency among the caller's (e.g. a commune, for the "
                                                          "province's auditors)."})
-    limit = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+    limit = page_limit()
+    offset = page_offset()
 
 
 class CorrectiveActionBody(nonconformities.CorrectiveActionSchema):

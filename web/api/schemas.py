@@ -126,10 +126,19 @@ class ReassignBody(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
 
+def page_limit() -> fields.Integer:
+    """A list request's ``limit``: the engine's page bound (engine.paging), checked before the engine runs."""
+    return fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+
+def page_offset() -> fields.Integer:
+    return fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+
+
 class InboxQuery(Schema):
     scope = fields.String(load_default=Scope.MINE.value, validate=validate.OneOf([s.value for s in Scope]))
-    limit = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
+    limit = page_limit()
+    offset = page_offset()
     hours = fields.Integer(load_default=DEFAULT_DUE_SOON_HOURS, validate=validate.Range(min=1, max=MAX_DUE_SOON_HOURS),
                            metadata={"description": "Working hours ahead for the due_soon scope."})
     counts = fields.Boolean(load_default=False, metadata={"description": "Also return the count of every scope."})
