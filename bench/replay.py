@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from pathlib import Path
 
 from sqlalchemy import event
 
@@ -52,11 +53,10 @@ def snapshot(databases: Databases, kind: str, url: str, name: str) -> str:
     if kind == "sqlite":
         source = url.split("///", 1)[-1]
         target = f"{databases.folder / name}.db"
-        for suffix in ("", "-wal"):
-            try:
+        for suffix in ("", "-wal", "-shm"):  # no stale journal of an earlier copy may pair with this one
+            Path(target + suffix).unlink(missing_ok=True)
+            if Path(source + suffix).exists() and suffix != "-shm":
                 shutil.copyfile(source + suffix, target + suffix)
-            except FileNotFoundError:
-                pass
         return f"sqlite:///{target}"
     source_db = url.rsplit("/", 1)[-1]
     databases.pg.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name} TEMPLATE {source_db}")
