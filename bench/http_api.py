@@ -18,7 +18,7 @@ from engine.actors import Actor
 from engine.org import user_by_username
 from engine.reception import receive
 from tests.http_client import JsonClient
-from tests.load import Tally, add_officers, receive_many, run_threads, work_inbox
+from tests.load import Tally, add_officers, receive_many, run_threads, work_inbox, work_next
 from tests.server_process import WebServer
 
 LANES = (("specialist", "KT"), ("unit_head", "KT"))
@@ -78,10 +78,13 @@ def staff(workers: list[str], count: int) -> list[str]:
     return [by_role[role].pop(0) for role in (STAFFING[i % len(STAFFING)] for i in range(count))]
 
 
-def run(url: str, clients: int, seconds: float, workers: int = 2) -> dict:
+def run(url: str, clients: int, seconds: float, workers: int = 2, take_next: bool = False) -> dict:
+    """``take_next``: the clerks take the next step of their pool (``POST /tasks/next``) instead of picking
+    rows from an inbox page, so officers sharing a pool no longer lose claims to each other."""
     ctx = context(url)
     clerk_count = max(1, clients - DESKS)
-    officers = add_officers(ctx, per_lane=clerk_count, desks=DESKS, prefix="bench", lanes=LANES)
+    officers = add_officers(ctx, per_lane=clerk_count, desks=DESKS, prefix="benchnext" if take_next else "bench",
+                            lanes=LANES)
     queue_dossiers(ctx, officers.desks[0], BACKLOG)
     ctx.db.dispose()
     folder = Path(tempfile.mkdtemp(prefix="motcua-bench-http-"))
@@ -94,7 +97,8 @@ def run(url: str, clients: int, seconds: float, workers: int = 2) -> dict:
         timer = threading.Timer(seconds, stop.set)
         timer.start()
         run_threads([lambda c=c: keep_backlog(c, tally, stop, BACKLOG) for c in desks]
-                    + [lambda c=c, n=n: work_inbox(c, DATA, tally, stop, seconds + 5, random.Random(n), hot=False)
+                    + [(lambda c=c: work_next(c, DATA, tally, stop, seconds + 5)) if take_next else
+                       (lambda c=c, n=n: work_inbox(c, DATA, tally, stop, seconds + 5, random.Random(n), hot=False))
                        for n, c in enumerate(clerks)])
         elapsed = time.perf_counter() - started
         server_cpu = server_cpu_seconds(server) - server_cpu

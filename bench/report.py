@@ -71,14 +71,22 @@ def write_results(results: dict, path: Path) -> str:
     cpu_ratios = [results[k]["b"]["steps_per_cpu_s"] / a["steps_per_cpu_s"] for k in kinds]
     row("(b)/(a) per CPU second of the benchmark process", [f"{r:.3f}" for r in cpu_ratios], "≥ 0.5",
         _ok(min(cpu_ratios) >= TARGETS["ratio"]))
-    row("(c) HTTP API: step completions/s", _cells(results, kinds, lambda r: r["c"]["steps_per_s"]), "≥ 300",
-        _ok(min(results[k]["c"]["steps_per_s"] for k in kinds) >= TARGETS["http"]))
-    row("(c) dossiers received/s (same run)", _cells(results, kinds, lambda r: r["c"]["dossiers_per_s"]))
-    row("(c) clients / mean request ms / 5xx", [f"{results[k]['c']['clients']} / {results[k]['c']['mean_request_ms']:.0f} / "
-                                                f"{results[k]['c']['server_errors']}" for k in kinds])
-    row("(c) server CPU ms per request / server CPU used (of 2 cores)",
-        [f"{results[k]['c'].get('server_cpu_ms_per_request', float('nan')):.1f} / "
-         f"{results[k]['c'].get('server_cpu_share', float('nan')):.2f}" for k in kinds])
+    modes = [(key, label) for key, label in (("c_next", "officers take the next step of their pool, then complete it"),
+                                             ("c", "officers pick rows from an inbox page, claim, complete"))
+             if all(key in results[k] for k in kinds)]
+    best = max(min(results[k][key]["steps_per_s"] for k in kinds) for key, _ in modes)
+    for key, label in modes:
+        row(f"(c) HTTP API: step completions/s, {label}", _cells(results, kinds, lambda r: r[key]["steps_per_s"]),
+            "≥ 300", _ok(best >= TARGETS["http"]) if key == modes[0][0] else "")
+    for key, label in modes:
+        c = {k: results[k][key] for k in kinds}
+        row(f"(c) {label}: dossiers received/s; clients / mean request ms / 5xx",
+            [f"{_fmt(c[k]['dossiers_per_s'])}; {c[k]['clients']} / {c[k]['mean_request_ms']:.0f} / {c[k]['server_errors']}"
+             for k in kinds])
+        row(f"(c) {label}: requests / server CPU ms per completion; server CPU used (of 2 cores)",
+            [f"{c[k].get('requests_per_completion', float('nan')):.1f} / "
+             f"{c[k].get('server_cpu_ms_per_completion', float('nan')):.1f}; "
+             f"{c[k].get('server_cpu_share', float('nan')):.2f}" for k in kinds])
     last = {k: results[k]["growth"][-1] for k in kinds}
     size = ", ".join(f"{last[k]['dossiers']:,} dossiers / {last[k]['open_steps']:,} open steps" for k in kinds[:1])
     for what, key, target in (("inbox", "inbox_p95", 20), ("lookup", "lookup_p95", 10)):

@@ -94,7 +94,9 @@ def run_kind(databases: Databases, kind: str, args) -> dict:
     print(f"    its SQL alone, through the driver: {out['floor']['wall_ms_per_step']:.2f} ms per step", flush=True)
     print(f"[{kind}] (c) HTTP, {args.http_clients} clients, {args.http_seconds:.0f} s …", flush=True)
     out["c"] = http_api.run(url, args.http_clients, args.http_seconds)
-    print(f"    {out['c']['steps_per_s']:.1f} completions/s", flush=True)
+    print(f"    {out['c']['steps_per_s']:.1f} completions/s picking from inbox pages", flush=True)
+    out["c_next"] = http_api.run(url, args.http_clients, args.http_seconds, take_next=True)
+    print(f"    {out['c_next']['steps_per_s']:.1f} completions/s taking the next step", flush=True)
 
     large = databases.fresh(kind, "bench_large")
     db = Database(large)

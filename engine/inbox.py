@@ -55,7 +55,8 @@ class InboxPage:
     offset: int
 
 
-def _available(actor: Actor):
+def available(actor: Actor):
+    """The actor's pool: steps waiting, unheld, for one of the actor's roles in the actor's agency and unit."""
     roles = [r.value for r in actor.roles]
     return and_(Task.state == TaskState.READY.value, Task.agency_id == actor.agency_id, Task.role.in_(roles),
                 or_(Task.unit_id.is_(None), Task.unit_id == actor.unit_id))
@@ -76,7 +77,7 @@ def _agency(actor: Actor):
 
 def visible(actor: Actor):
     """Everything open the actor is responsible for or supervises."""
-    parts = [_mine(actor), _available(actor)]
+    parts = [_mine(actor), available(actor)]
     if actor.has(Role.UNIT_HEAD) and actor.unit_id is not None:
         parts.append(_unit(actor))
     if actor.has(Role.LEADER):
@@ -88,7 +89,7 @@ def scope_filter(ctx: EngineContext, actor: Actor, scope: Scope, due_soon_hours:
     if scope == Scope.MINE:
         return _mine(actor)
     if scope == Scope.AVAILABLE:
-        return _available(actor)
+        return available(actor)
     if scope == Scope.UNIT:
         if not (actor.has(Role.UNIT_HEAD) and actor.unit_id is not None):
             raise NotAuthorized("Chỉ trưởng đơn vị xem được hàng đợi của đơn vị.",
@@ -115,7 +116,7 @@ def list_inbox(ctx: EngineContext, actor: Actor, scope: str | Scope, *, limit: i
     with ctx.db.transaction(read_only=True) as session:
         total = session.scalar(select(func.count()).select_from(Task).where(condition))
         rows = session.scalars(select(Task).where(condition).order_by(Task.due_at, Task.id).limit(limit).offset(offset))
-        return InboxPage(scope, [_row(t, now) for t in rows], total, limit, offset)
+        return InboxPage(scope, [inbox_row(t, now) for t in rows], total, limit, offset)
 
 
 def inbox_counts(ctx: EngineContext, actor: Actor, due_soon_hours: int = DEFAULT_DUE_SOON_HOURS) -> dict[str, int]:
@@ -129,7 +130,7 @@ def inbox_counts(ctx: EngineContext, actor: Actor, due_soon_hours: int = DEFAULT
                 for scope, condition in conditions.items()}
 
 
-def _row(task: Task, now: datetime) -> InboxRow:
+def inbox_row(task: Task, now: datetime) -> InboxRow:
     return InboxRow(task.id, task.dossier_code, task.procedure_name, task.applicant_name, task.step_id, task.step_name,
                     task.lane, task.role, task.agency_id, task.unit_id, task.assignee_id, task.state, task.paused,
                     task.overdue or (not task.paused and task.due_at < now), task.ready_at, task.due_at)

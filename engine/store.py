@@ -22,6 +22,8 @@ def dossier_not_found(code: str) -> NotFound:
 # The dossier's row lock, fresh from the database (built once: taken on every change to a dossier).
 _LOCKED = select(Dossier).with_for_update().execution_options(populate_existing=True)
 _LOCK_BY_ID = _LOCKED.where(Dossier.id == bindparam("dossier_id"))
+_TRY_LOCK_BY_ID = (select(Dossier).where(Dossier.id == bindparam("dossier_id")).with_for_update(skip_locked=True)
+                   .execution_options(populate_existing=True))
 _LOCK_BY_TASK = _LOCKED.where(Dossier.id == select(Task.dossier_id).where(Task.id == bindparam("task_id"))
                               .scalar_subquery())  # a step never moves to another dossier
 
@@ -41,11 +43,22 @@ def lock_dossier(session: Session, dossier_id: int) -> Dossier:
     return session.scalars(_LOCK_BY_ID, {"dossier_id": dossier_id}).one()
 
 
+def try_lock_dossier(session: Session, dossier_id: int) -> Dossier | None:
+    """As ``lock_dossier``, but None at once when another transaction holds the dossier (PostgreSQL's SKIP
+    LOCKED): for those who may simply pass it by, such as a timer sweep or an officer taking the next step."""
+    return session.scalars(_TRY_LOCK_BY_ID, {"dossier_id": dossier_id}).first()
+
+
 def load_task(session: Session, task_id: int) -> Task:
     """A step about to be changed: its dossier is locked first (one lock order everywhere: dossier, then rows)."""
     dossier = session.scalars(_LOCK_BY_TASK, {"task_id": task_id}).first()
     if dossier is None:
         raise NotFound(f"Không tìm thấy bước xử lý #{task_id}.", message_en=f"No task #{task_id}.")
+    return task_of(session, dossier, task_id)
+
+
+def task_of(session: Session, dossier: Dossier, task_id: int) -> Task:
+    """A step of a dossier whose lock the caller holds, fresh from the database."""
     task = session.get(Task, task_id, populate_existing=True)
     set_committed_value(task, "dossier", dossier)  # the locked row, not a second SELECT on first use
     return task

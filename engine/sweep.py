@@ -20,7 +20,7 @@ from engine.notify.delivery import deliver_due
 from engine.notify.senders import SenderRegistry
 from engine.runtime import fire_timer
 from engine.steps import raise_nonconformity, sync
-from engine.store import load_workflow, save_workflow
+from engine.store import load_workflow, save_workflow, try_lock_dossier
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500
@@ -89,8 +89,7 @@ def _sweep_leased(ctx: EngineContext, batch: int, report: SweepReport) -> None:
                     return
                 deadline_id = deadline.id
                 passed.add(deadline_id)  # once per sweep, whatever happens to it
-                dossier = session.scalars(select(Dossier).where(Dossier.id == deadline.dossier_id)
-                                          .with_for_update(skip_locked=True)).first()
+                dossier = try_lock_dossier(session, deadline.dossier_id)
                 if dossier is None:
                     report.skipped += 1
                     continue

@@ -10,17 +10,21 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.actors import Actor
 from engine.audit import guarded_transaction
-from engine.authz import Action, check_task
+from engine.authz import Action, check_task, may_work_task
 from engine.context import EngineContext
 from engine.db.models import Task, User
 from engine.enums import OPEN_TASK_STATES, DossierStatus, EventKind, Outcome, TaskState
 from engine.errors import Conflict, FormValidationError, InvalidInput, InvalidState
 from engine.events import record
+from engine.inbox import InboxRow, available, inbox_row
 from engine.runtime import advance
 from engine.schemas import CompleteSchema, load
 from engine.steps import close_deadlines, raise_nonconformity, sync
-from engine.store import load_task, load_workflow, save_workflow
+from engine.store import load_task, load_workflow, save_workflow, task_of, try_lock_dossier
 from engine.worktime import step_working_minutes
+
+# How many of the pool's most urgent steps one "take the next step" tries before calling the pool busy.
+NEXT_CANDIDATES = 20
 
 
 def _ensure_open(task: Task) -> None:
@@ -52,11 +56,44 @@ def claim(ctx: EngineContext, actor: Actor, task_id: int) -> None:
             return
         if task.assignee_id is not None:
             raise _taken_by_other(task, actor)
-        now = ctx.now()
-        task.state, task.assignee_id, task.claimed_at = TaskState.CLAIMED.value, actor.id, now
-        _mark_processing(task)
-        record(session, task.dossier, EventKind.TAKEN_OVER, actor, now, task_id=task.id, step=task.step_id,
-               unit_id=task.unit_id)
+        _take(session, actor, task, ctx.now())
+
+
+def _take(session, actor: Actor, task: Task, now) -> None:
+    task.state, task.assignee_id, task.claimed_at = TaskState.CLAIMED.value, actor.id, now
+    _mark_processing(task)
+    record(session, task.dossier, EventKind.TAKEN_OVER, actor, now, task_id=task.id, step=task.step_id,
+           unit_id=task.unit_id)
+
+
+def _next_candidates(actor: Actor):
+    return (select(Task.id, Task.dossier_id).where(available(actor), Task.paused.is_(False))
+            .order_by(Task.due_at, Task.id).limit(NEXT_CANDIDATES))
+
+
+def claim_next(ctx: EngineContext, actor: Actor) -> InboxRow | None:
+    """Take the most urgent step waiting in the caller's pool (nhận bước tiếp theo), soonest due first as the
+    inbox lists it; None when the pool is empty. Officers sharing a pool do not race for one row: a dossier
+    another transaction is changing is passed by, not waited on (PostgreSQL's SKIP LOCKED; SQLite's single
+    writer already takes turns), so the caller gets the next free step instead of a lost claim."""
+    with guarded_transaction(ctx, actor, Action.CLAIM, "task:next") as session:
+        candidates = session.execute(_next_candidates(actor)).all()
+        for task_id, dossier_id in candidates:
+            dossier = try_lock_dossier(session, dossier_id)
+            if dossier is None:
+                continue
+            task = task_of(session, dossier, task_id)
+            # Read again under the lock: taken or paused since the candidates were read, it is passed by.
+            if (task.state != TaskState.READY or task.assignee_id is not None or dossier.paused_at is not None
+                    or not may_work_task(actor, task)):
+                continue
+            now = ctx.now()
+            _take(session, actor, task, now)
+            return inbox_row(task, now)
+        if candidates:
+            raise Conflict("Các bước đang chờ vừa được cán bộ khác nhận hết; hãy thử lại.",
+                           message_en="Every waiting step was just taken by other officers; try again.")
+        return None
 
 
 def release(ctx: EngineContext, actor: Actor, task_id: int) -> None:

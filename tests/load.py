@@ -72,6 +72,7 @@ class Tally:
 
     statuses: Counter = field(default_factory=Counter)  # (action, status) -> count
     completed: Counter = field(default_factory=Counter)  # task id -> successful completions
+    taken: Counter = field(default_factory=Counter)  # task id -> steps handed out by "take the next step"
     received: list[str] = field(default_factory=list)  # dossier codes
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -123,6 +124,29 @@ def work_inbox(client: JsonClient, data: dict[str, dict], tally: Tally, stop: th
                 tally.completed[row["id"]] += 1
         else:
             page.clear()
+
+
+def work_next(client: JsonClient, data: dict[str, dict], tally: Tally, stop: threading.Event,
+              time_limit: float, max_rounds: int = 100_000) -> None:
+    """Until ``stop`` or the time limit: take the next step of the pool (``POST /tasks/next``) and complete
+    it, as an officer working with the inbox's "take the next step" button. 204: nothing waits, wait a
+    little; 409: every waiting step was just taken by others, ask again."""
+    ends = time.monotonic() + time_limit
+    for _ in range(max_rounds):
+        if stop.is_set() or time.monotonic() > ends:
+            return
+        status, row = client.post("/tasks/next")
+        tally.see("next", status)
+        if status != 200:
+            time.sleep(0.02 if status in (204, 409) else 0.1)  # no answer: the server is gone (killed)
+            continue
+        with tally.lock:
+            tally.taken[row["id"]] += 1
+        status, _ = client.post(f"/tasks/{row['id']}/complete", {"data": data.get(row["step_id"], {})})
+        tally.see("complete", status)
+        if status == 200:
+            with tally.lock:
+                tally.completed[row["id"]] += 1
 
 
 def receive_many(client: JsonClient, count: int, tally: Tally, stop: threading.Event | None = None,

@@ -78,6 +78,14 @@ def open_from_inbox(page, code: str, screenshot: str | None = None) -> None:
     page.wait_for_url(f"**/officer/dossiers/{code}")
 
 
+def take_next(page, code: str) -> None:
+    """The inbox's "take the next step" button: the step is claimed and its dossier opens."""
+    page.goto(f"{page.base}/officer/inbox")
+    page.click("form.claim-next button")
+    page.wait_for_url(f"**/officer/dossiers/{code}")
+    assert "Đã nhận bước tiếp theo" in page.inner_text(".flash.success")
+
+
 def complete_step(page, answers: dict[str, str], screenshot: str | None = None) -> None:
     for key, value in answers.items():
         name = FIELD_PREFIX + key
@@ -115,7 +123,7 @@ def test_dossier_from_reception_to_hand_back_and_citizen_lookup(browser_page):
     sign_out(page)
 
     sign_in(page, "xa.lanhdao")
-    open_from_inbox(page, code)
+    take_next(page, code)
     complete_step(page, {"approved": "true"})
     sign_out(page)
 

@@ -2,6 +2,7 @@
 at once, on every database of the run:
 - 50 clients race to claim and complete the same steps: each step is completed exactly once, no
   update is lost, no response is a 500;
+- 50 clients take "the next step" of one pool at once: no step is handed to two of them, none is lost;
 - concurrent reception in one agency: dossier codes unique and gap-free.
 Loops are bounded in rounds and time, and stop by themselves."""
 
@@ -20,7 +21,7 @@ from engine.db.models import Dossier, Event, Task
 from engine.enums import DossierStatus, EventKind, TaskState
 from engine.integrity import check_all, verify_all
 from tests.http_client import JsonClient
-from tests.load import Tally, add_officers, receive_many, run_threads, step_data, work_inbox
+from tests.load import Tally, add_officers, receive_many, run_threads, step_data, work_inbox, work_next
 from tests.server_process import WebServer
 
 CLIENTS = int(os.environ.get("MOTCUA_RACE_CLIENTS", "50"))
@@ -47,9 +48,10 @@ def _all_closed(ctx, codes: list[str]) -> bool:
             Dossier.code.in_(codes), Dossier.status != DossierStatus.RESOLVED.value)) == 0
 
 
-def test_fifty_clients_race_for_the_same_steps(ctx, live):
+def _race(ctx, live, work) -> Tally:
+    """DOSSIERS received, then CLIENTS officers' clients each running ``work`` until all are resolved."""
     server, officers = live
-    tally, data = Tally(), step_data()
+    tally = Tally()
     desk = JsonClient(server.url, officers.tokens[officers.desks[0]])
     receive_many(desk, DOSSIERS, tally)
     assert len(tally.received) == DOSSIERS, tally.statuses
@@ -66,12 +68,13 @@ def test_fifty_clients_race_for_the_same_steps(ctx, live):
             time.sleep(0.2)
         stop.set()
 
-    run_threads([watch] + [lambda c=c, n=n: work_inbox(c, data, tally, stop, TIME_LIMIT, random.Random(n))
-                           for n, c in enumerate(clients)])
-
+    run_threads([watch] + [lambda c=c, n=n: work(c, tally, stop, n) for n, c in enumerate(clients)])
     assert tally.server_errors() == {}, tally.statuses
-    assert {s for (action, s) in tally.statuses if action in ("claim", "complete")} <= {200, 409}, tally.statuses
     assert _all_closed(ctx, tally.received), "clients stopped before every dossier was resolved"
+    return tally
+
+
+def _each_step_completed_once(ctx, tally: Tally) -> list[Task]:
     with ctx.db.transaction() as session:
         rows = list(session.scalars(select(Task).join(Dossier).where(Dossier.code.in_(tally.received))))
         completed_events = Counter(e.payload["task_id"] for e in session.scalars(
@@ -82,6 +85,24 @@ def test_fifty_clients_race_for_the_same_steps(ctx, live):
     assert tally.completed == Counter({t.id: 1 for t in rows})
     assert verify_all(ctx)[0] == []
     assert check_all(ctx).problems == []
+    return rows
+
+
+def test_fifty_clients_race_for_the_same_steps(ctx, live):
+    data = step_data()
+    tally = _race(ctx, live, lambda c, tally, stop, n: work_inbox(c, data, tally, stop, TIME_LIMIT, random.Random(n)))
+    assert {s for (action, s) in tally.statuses if action in ("claim", "complete")} <= {200, 409}, tally.statuses
+    _each_step_completed_once(ctx, tally)
+
+
+def test_fifty_clients_take_the_next_step_without_racing(ctx, live):
+    data = step_data()
+    tally = _race(ctx, live, lambda c, tally, stop, n: work_next(c, data, tally, stop, TIME_LIMIT))
+    assert {s for (action, s) in tally.statuses if action == "next"} <= {200, 204, 409}, tally.statuses
+    # A step handed out is the taker's alone: its completion never loses a race.
+    assert {s for (action, s) in tally.statuses if action == "complete"} == {200}, tally.statuses
+    rows = _each_step_completed_once(ctx, tally)
+    assert tally.taken == Counter({t.id: 1 for t in rows})
 
 
 def test_concurrent_reception_gives_unique_gap_free_codes(ctx, live):

@@ -1,11 +1,13 @@
 """PostgreSQL in production: the same Alembic migrations build the schema; any number of worker
 processes share the due deadlines (FOR UPDATE SKIP LOCKED) and each fires exactly once; a worker never
-waits for, nor deadlocks with, a user working on the same dossier. (The rest of the suite runs on
+waits for, nor deadlocks with, a user working on the same dossier, and neither does an officer taking the
+next step of a shared pool. (The rest of the suite runs on
 PostgreSQL too with ``--db=both``.)"""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
@@ -14,10 +16,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
+from engine import tasks
 from engine.db.migrate import current_revision, upgrade
 from engine.db.models import Base, Deadline, Event
 from engine.db.session import Database
 from engine.enums import EventKind
+from engine.errors import Conflict
 from engine.store import lock_dossier
 from engine.sweep import sweep
 from tests.db_backends import POSTGRES
@@ -91,3 +95,33 @@ def test_the_sweep_leaves_a_dossier_being_changed_to_the_next_sweep(pg, ctx, peo
         release.set()
         holder.join()
     assert sweep(ctx).steps_overdue == 1
+
+
+def test_taking_the_next_step_passes_a_dossier_being_changed(pg, ctx, people, clock):
+    """Officers sharing a pool: the soonest-due dossier is locked by a colleague's request, so "take the next
+    step" hands out the one after it at once instead of waiting (SKIP LOCKED), and then says "try again"."""
+    first = receive_sample(ctx, people)
+    clock.advance(minutes=30)
+    second = receive_sample(ctx, people)
+    [busy] = open_tasks(ctx, first.code)
+    locked, release = threading.Event(), threading.Event()
+
+    def colleague():
+        with ctx.db.transaction() as session:
+            lock_dossier(session, busy.dossier_id)
+            locked.set()
+            release.wait(timeout=10)
+
+    holder = threading.Thread(target=colleague)
+    holder.start()
+    assert locked.wait(timeout=30)
+    try:
+        started = time.monotonic()
+        assert tasks.claim_next(ctx, people("xa.vp.chuyenvien")).dossier_code == second.code
+        with pytest.raises(Conflict):
+            tasks.claim_next(ctx, people("xa.vp.chuyenvien2"))
+        assert time.monotonic() - started < 5  # neither call waited for the colleague
+    finally:
+        release.set()
+        holder.join()
+    assert tasks.claim_next(ctx, people("xa.vp.chuyenvien2")).dossier_code == first.code

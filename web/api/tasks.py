@@ -6,12 +6,15 @@ otherwise (and logs the attempt), 409 when another officer acted first, 422 when
 
 from __future__ import annotations
 
+from flask import Response
 from flask_smorest import Blueprint
 
 from engine import inbox, tasks
 from engine.enums import TaskState
 from web.api.endpoints import WRITES, operation
-from web.api.schemas import API_PARSER, CompleteBody, InboxPageSchema, InboxQuery, ReassignBody, TaskStateSchema
+from web.api.schemas import (
+    API_PARSER, CompleteBody, InboxPageSchema, InboxQuery, InboxRowSchema, ReassignBody, TaskStateSchema,
+)
 from web.auth import current_actor, engine_context
 
 blp = Blueprint("tasks", __name__, url_prefix="/tasks",
@@ -50,6 +53,16 @@ def claim(task_id: int):
     actor = current_actor()
     tasks.claim(engine_context(), actor, task_id)
     return _state(task_id, TaskState.CLAIMED, actor.username)
+
+
+@operation(blp, "/next", InboxRowSchema, method="POST", errors=(401, 403, 409))
+@blp.alt_response(204, description="Không có bước nào chờ nhận / nothing is waiting in the caller's pool.",
+                  success=True)
+def claim_next():
+    """Take the most urgent step waiting in the caller's pool (nhận bước tiếp theo), soonest due first; 409
+    only when every waiting step was taken by others in that instant. No race for one row between officers."""
+    row = tasks.claim_next(engine_context(), current_actor())
+    return Response(status=204) if row is None else row
 
 
 @operation(blp, TASK + "/release", TaskStateSchema, method="POST", errors=(401, 403, 404, 409))

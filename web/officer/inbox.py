@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from engine import tasks
+from engine.errors import MotcuaError, NotAuthorized
 from engine.inbox import DEFAULT_DUE_SOON_HOURS, Scope, inbox_counts, list_inbox
+from web.i18n import message_of, translate
 from web.officer import bp
 from web.officer.common import actor, ctx
 
@@ -38,7 +41,8 @@ def inbox():
     pages = max(1, -(-result.total // PAGE_SIZE))
     tabs = [(s.value, label, counts[s.value]) for s, label in SCOPE_LABELS.items() if s.value in counts]
     return render_template("officer/inbox.html", tabs=tabs, scope=scope, rows=result.rows, soon_ids=soon_ids,
-                           total=result.total, page=page, pages=pages)
+                           total=result.total, page=page, pages=pages,
+                           available=counts.get(Scope.AVAILABLE.value, 0))
 
 
 @bp.get("/dossiers")
@@ -49,3 +53,21 @@ def open_dossier():
     if not code:
         return redirect(url_for("officer.inbox"))
     return redirect(url_for("officer.dossier", code=code))
+
+
+@bp.post("/inbox/next")
+@login_required
+def claim_next():
+    """"Nhận bước tiếp theo": the most urgent waiting step of the officer's pool, opened on its dossier."""
+    try:
+        row = tasks.claim_next(ctx(), actor())
+    except NotAuthorized:
+        raise
+    except MotcuaError as error:
+        flash(message_of(error), "error")
+        return redirect(url_for("officer.inbox", scope=Scope.AVAILABLE.value))
+    if row is None:
+        flash(translate("Không có bước nào chờ nhận."), "info")
+        return redirect(url_for("officer.inbox", scope=Scope.AVAILABLE.value))
+    flash(translate("Đã nhận bước tiếp theo:") + f" {row.step_name} — {row.dossier_code}", "success")
+    return redirect(url_for("officer.dossier", code=row.dossier_code))
