@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -73,27 +74,34 @@ def test_several_worker_processes_fire_each_deadline_once(ctx, people, clock, db
     assert pending == []
 
 
-def test_the_sweep_leaves_a_dossier_being_changed_to_the_next_sweep(pg, ctx, people, clock):
-    receipt = receive_sample(ctx, people)
-    [task] = open_tasks(ctx, receipt.code)
-    clock.now = task.due_at + timedelta(minutes=1)
+@contextmanager
+def held_by_another_request(ctx, dossier_id: int):
+    """Within the block, a user's request (another thread, its own transaction) holds the dossier's row lock."""
     locked, release = threading.Event(), threading.Event()
 
-    def user_transaction():  # a user's request working on the dossier for a few seconds
+    def user_transaction():
         with ctx.db.transaction() as session:
-            lock_dossier(session, task.dossier_id)
+            lock_dossier(session, dossier_id)
             locked.set()
-            release.wait(timeout=3)
+            release.wait(timeout=10)
 
     holder = threading.Thread(target=user_transaction)
     holder.start()
     assert locked.wait(timeout=30)
     try:
-        report = sweep(ctx)  # must not wait for the user's lock
-        assert report.steps_overdue == 0 and report.skipped >= 1
+        yield
     finally:
         release.set()
         holder.join()
+
+
+def test_the_sweep_leaves_a_dossier_being_changed_to_the_next_sweep(pg, ctx, people, clock):
+    receipt = receive_sample(ctx, people)
+    [task] = open_tasks(ctx, receipt.code)
+    clock.now = task.due_at + timedelta(minutes=1)
+    with held_by_another_request(ctx, task.dossier_id):
+        report = sweep(ctx)  # must not wait for the user's lock
+        assert report.steps_overdue == 0 and report.skipped >= 1
     assert sweep(ctx).steps_overdue == 1
 
 
@@ -104,24 +112,10 @@ def test_taking_the_next_step_passes_a_dossier_being_changed(pg, ctx, people, cl
     clock.advance(minutes=30)
     second = receive_sample(ctx, people)
     [busy] = open_tasks(ctx, first.code)
-    locked, release = threading.Event(), threading.Event()
-
-    def colleague():
-        with ctx.db.transaction() as session:
-            lock_dossier(session, busy.dossier_id)
-            locked.set()
-            release.wait(timeout=10)
-
-    holder = threading.Thread(target=colleague)
-    holder.start()
-    assert locked.wait(timeout=30)
-    try:
+    with held_by_another_request(ctx, busy.dossier_id):
         started = time.monotonic()
         assert tasks.claim_next(ctx, people("xa.vp.chuyenvien")).dossier_code == second.code
         with pytest.raises(Conflict):
             tasks.claim_next(ctx, people("xa.vp.chuyenvien2"))
         assert time.monotonic() - started < 5  # neither call waited for the colleague
-    finally:
-        release.set()
-        holder.join()
     assert tasks.claim_next(ctx, people("xa.vp.chuyenvien2")).dossier_code == first.code

@@ -55,7 +55,7 @@ def claim(task_id: int):
     return _state(task_id, TaskState.CLAIMED, actor.username)
 
 
-@operation(blp, "/next", InboxRowSchema, method="POST", errors=(401, 403, 409))
+@operation(blp, "/next", InboxRowSchema, method="POST", errors=(401, 409))
 @blp.alt_response(204, description="Không có bước nào chờ nhận / nothing is waiting in the caller's pool.",
                   success=True)
 def claim_next():
