@@ -1,6 +1,6 @@
 """Crashes under load, on every database of the run: the web server (gunicorn, the whole process group)
 and the timer workers are killed with SIGKILL again and again while clients receive dossiers and work
-their inboxes and deadlines fall due. After restarts, every dossier's state, inbox rows, deadlines and
+their inboxes (picking from a page, or taking the next step) and deadlines fall due. After restarts, every dossier's state, inbox rows, deadlines and
 hash chain agree (``motcua audit verify``, ``motcua check``), and no timer is lost or fired twice.
 ``MOTCUA_FAULT_ROUNDS`` sets the number of kills (CI runs the default, a smaller load)."""
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from engine.db.models import Deadline, Dossier, Event
 from engine.enums import EventKind
 from tests.http_client import JsonClient
-from tests.load import Tally, add_officers, receive_many, run_threads, step_data, work_inbox
+from tests.load import Tally, add_officers, receive_many, run_threads, step_data, work_inbox, work_next
 from tests.server_process import WebServer, Worker, motcua
 
 ROUNDS = int(os.environ.get("MOTCUA_FAULT_ROUNDS", "6"))
@@ -54,7 +54,8 @@ def test_kill_9_server_and_workers_during_load(ctx, db_url, tmp_path):
     desks = [JsonClient(server.url, officers.tokens[name], timeout=20) for name in officers.desks]
     clerks = [JsonClient(server.url, officers.tokens[name], timeout=20) for name in officers.workers]
     loads = ([lambda c=c: receive_many(c, 10_000, tally, stop, pause=0.05) for c in desks]
-             + [lambda c=c, n=n: work_inbox(c, data, tally, stop, 600, random.Random(n), hot=False)
+             + [(lambda c=c, n=n: work_inbox(c, data, tally, stop, 600, random.Random(n), hot=False)) if n % 2 else
+                (lambda c=c: work_next(c, data, tally, stop, 600))  # half the clerks take the next step
                 for n, c in enumerate(clerks)]
              + [lambda: _make_some_deadlines_due(ctx, stop, random.Random(7))])
     runner = threading.Thread(target=run_threads, args=(loads,), daemon=True)
@@ -81,6 +82,7 @@ def test_kill_9_server_and_workers_during_load(ctx, db_url, tmp_path):
     assert len(kills) >= ROUNDS
     assert tally.server_errors() == {}, tally.statuses
     assert tally.received and sum(tally.completed.values()), tally.statuses
+    assert tally.statuses[("next", 200)] and tally.statuses[("claim", 200)], tally.statuses  # both ways worked
     _consistent(db_url, tmp_path)
     # Whatever fell due while the workers were down fires now, once; then the books still agree.
     sweep = motcua(db_url, tmp_path, "worker", "--once")
