@@ -3,8 +3,10 @@ officers, percentiles and the procedure under test."""
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +46,11 @@ class Databases:
     """The databases of one run: a fresh seeded SQLite file per name, and the same on PostgreSQL when
     its binaries are here (one server for the whole run, stopped at the end)."""
 
-    def __init__(self, folder: Path, want_postgres: bool = True):
-        self.folder = folder
+    def __init__(self, folder: Path | None = None, want_postgres: bool = True):
+        """``folder`` None: a temporary folder of its own, removed by ``close`` (a full run's SQLite file is
+        ≈ 7.7 GB and must not be left behind)."""
+        self.owned = folder is None
+        self.folder = Path(tempfile.mkdtemp(prefix="motcua-bench-")) if folder is None else folder
         self.pg: PgServer | None = None
         self.pg_problem = ""
         if want_postgres:
@@ -72,6 +77,8 @@ class Databases:
     def close(self) -> None:
         if self.pg:
             self.pg.stop()
+        if self.owned:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def context(url: str) -> EngineContext:

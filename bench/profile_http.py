@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -126,7 +125,7 @@ def main() -> None:
     parser.add_argument("--completions", type=int, default=300)
     parser.add_argument("--detail", action="store_true", help="also the leaf functions costing the most")
     args = parser.parse_args()
-    databases = Databases(Path(tempfile.mkdtemp(prefix="motcua-prof-")), want_postgres=args.db == "postgres")
+    databases = Databases(want_postgres=args.db == "postgres")
     try:
         result = profile(databases.fresh(args.db, "prof"), args.completions, args.completions + 40)
     finally:

@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -54,7 +53,7 @@ def main() -> None:
     results["a_naive"] = spiff_alone.run(max(10, args.spiff_dossiers // 4), naive=True)
     print(f"    {results['a']['steps_per_s']:.0f} steps/s; {results['a_naive']['steps_per_s']:.0f} with the naive "
           "serialisation round trip", flush=True)
-    databases = Databases(Path(tempfile.mkdtemp(prefix="motcua-bench-")), want_postgres=not args.no_postgres)
+    databases = Databases(want_postgres=not args.no_postgres)
     results["postgres_problem"] = databases.pg_problem
     try:
         for kind in databases.kinds:
