@@ -83,7 +83,7 @@ def run_kind(databases: Databases, kind: str, args) -> dict:
     out["b_cold"] = service.run(url, max(10, args.service_dossiers // 2))
     LIVE_WORKFLOWS.size = saved
     out["b"] = service.run(url, args.service_dossiers)
-    profile = HERE / f"profile_service_{kind}.txt"
+    profile = args.out.parent / f"profile_service_{kind}.txt"  # beside the table it belongs to
     service.run(url, max(10, args.service_dossiers // 4), profile_to=profile)  # profiled apart: no skew
     out["b"]["profile"] = profile.name
     print(f"    {out['b']['steps_per_s']:.1f} steps/s ({out['b_cold']['steps_per_s']:.1f} without the live cache)",
