@@ -22,8 +22,7 @@ def dossier_not_found(code: str) -> NotFound:
 # The dossier's row lock, fresh from the database (built once: taken on every change to a dossier).
 _LOCKED = select(Dossier).with_for_update().execution_options(populate_existing=True)
 _LOCK_BY_ID = _LOCKED.where(Dossier.id == bindparam("dossier_id"))
-_TRY_LOCK_BY_ID = (select(Dossier).where(Dossier.id == bindparam("dossier_id")).with_for_update(skip_locked=True)
-                   .execution_options(populate_existing=True))
+_TRY_LOCK_BY_ID = _LOCK_BY_ID.with_for_update(skip_locked=True)
 _LOCK_BY_TASK = _LOCKED.where(Dossier.id == select(Task.dossier_id).where(Task.id == bindparam("task_id"))
                               .scalar_subquery())  # a step never moves to another dossier
 

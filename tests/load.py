@@ -84,6 +84,16 @@ class Tally:
         return {k: v for k, v in self.statuses.items() if k[1] >= 500}
 
 
+def complete(client: JsonClient, row: dict, data: dict[str, dict], tally: Tally) -> bool:
+    """Complete the inbox row's step with its form data; tallied, True when it succeeded."""
+    status, _ = client.post(f"/tasks/{row['id']}/complete", {"data": data.get(row["step_id"], {})})
+    tally.see("complete", status)
+    if status == 200:
+        with tally.lock:
+            tally.completed[row["id"]] += 1
+    return status == 200
+
+
 def work_inbox(client: JsonClient, data: dict[str, dict], tally: Tally, stop: threading.Event,
                time_limit: float, rng: random.Random, max_rounds: int = 100_000, hot: bool = True) -> None:
     """Until ``stop`` or the time limit: take a step the inbox offers, claim it, complete it. Every response
@@ -117,12 +127,7 @@ def work_inbox(client: JsonClient, data: dict[str, dict], tally: Tally, stop: th
             # lost than reading it again); no answer: the server is gone. Either way: read again.
             page.clear()
             continue
-        status, _ = client.post(f"/tasks/{row['id']}/complete", {"data": data.get(row["step_id"], {})})
-        tally.see("complete", status)
-        if status == 200:
-            with tally.lock:
-                tally.completed[row["id"]] += 1
-        else:
+        if not complete(client, row, data, tally):
             page.clear()
 
 
@@ -142,11 +147,7 @@ def work_next(client: JsonClient, data: dict[str, dict], tally: Tally, stop: thr
             continue
         with tally.lock:
             tally.taken[row["id"]] += 1
-        status, _ = client.post(f"/tasks/{row['id']}/complete", {"data": data.get(row["step_id"], {})})
-        tally.see("complete", status)
-        if status == 200:
-            with tally.lock:
-                tally.completed[row["id"]] += 1
+        complete(client, row, data, tally)
 
 
 def receive_many(client: JsonClient, count: int, tally: Tally, stop: threading.Event | None = None,

@@ -27,16 +27,22 @@ def safe_next(target: str | None, default: str) -> str:
     return default
 
 
-def run_action(call: Callable[[], object], success: str | Callable[[object], str], back: str):
-    """Run ONE engine use case for a POST: flash its result or its error (user's language) and go back.
-    NotAuthorized is not a flash: it becomes the 403 page."""
+def attempt(call: Callable[[], object]) -> tuple[bool, object]:
+    """Run ONE engine use case for a POST: (True, its result), or (False, None) with its error flashed in the
+    user's language. NotAuthorized is not a flash: it becomes the 403 page."""
     try:
-        result = call()
+        return True, call()
     except NotAuthorized:
         raise
     except MotcuaError as error:
         flash(message_of(error), "error")
-    else:
+        return False, None
+
+
+def run_action(call: Callable[[], object], success: str | Callable[[object], str], back: str):
+    """``attempt`` the use case, flash its result and go back."""
+    done, result = attempt(call)
+    if done:
         flash(success(result) if callable(success) else translate(success), "success")
     return redirect(back)
 

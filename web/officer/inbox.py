@@ -6,11 +6,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from engine import tasks
-from engine.errors import MotcuaError, NotAuthorized
 from engine.inbox import DEFAULT_DUE_SOON_HOURS, Scope, inbox_counts, list_inbox
-from web.i18n import message_of, translate
+from web.i18n import translate
 from web.officer import bp
-from web.officer.common import actor, ctx
+from web.officer.common import actor, attempt, ctx
 
 PAGE_SIZE = 25
 SCOPE_LABELS = {  # tab order
@@ -59,15 +58,10 @@ def open_dossier():
 @login_required
 def claim_next():
     """"Nhận bước tiếp theo": the most urgent waiting step of the officer's pool, opened on its dossier."""
-    try:
-        row = tasks.claim_next(ctx(), actor())
-    except NotAuthorized:
-        raise
-    except MotcuaError as error:
-        flash(message_of(error), "error")
-        return redirect(url_for("officer.inbox", scope=Scope.AVAILABLE.value))
+    done, row = attempt(lambda: tasks.claim_next(ctx(), actor()))
     if row is None:
-        flash(translate("Không có bước nào chờ nhận."), "info")
+        if done:
+            flash(translate("Không có bước nào chờ nhận."), "info")
         return redirect(url_for("officer.inbox", scope=Scope.AVAILABLE.value))
     flash(translate("Đã nhận bước tiếp theo:") + f" {row.step_name} — {row.dossier_code}", "success")
     return redirect(url_for("officer.dossier", code=row.dossier_code))
