@@ -7,9 +7,10 @@ import json
 import threading
 import weakref
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
+from jsonschema import Draft202012Validator, FormatChecker
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -60,6 +61,8 @@ class CompiledProcedure:
     package: ProcedurePackage
     spec: object
     subprocess_specs: dict
+    # Built on first use: building a validator costs as much as validating a form, and a version never changes.
+    _validators: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def card(self):
@@ -73,6 +76,17 @@ class CompiledProcedure:
 
     def form(self, step_id: str) -> dict | None:
         return self.package.forms.get(step_id)
+
+    def form_validator(self, step_id: str) -> Draft202012Validator | None:
+        if step_id not in self._validators:
+            schema = self.form(step_id)
+            self._validators[step_id] = None if schema is None else schema_validator(schema)
+        return self._validators[step_id]
+
+
+def schema_validator(schema: dict) -> Draft202012Validator:
+    """How a step's form data is checked: JSON Schema 2020-12 with its formats (dates, emails) enforced."""
+    return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
 def version_files(version: ProcedureVersion) -> dict[str, bytes]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.enums import Channel
@@ -56,10 +58,16 @@ class CompleteSchema(Schema):
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+@cache
+def _instance(schema: type[Schema]) -> Schema:
+    """One instance per schema class: building one costs as much as a load, and loading keeps no state."""
+    return schema()
+
+
 def load(schema: type[Schema], payload: dict | None) -> dict:
     """Validate ``payload`` or raise InvalidInput listing every field problem."""
     try:
-        return schema().load(payload or {})
+        return _instance(schema).load(payload or {})
     except ValidationError as err:
         raise InvalidInput(
             "Dữ liệu không hợp lệ: " + "; ".join(f"{k}: {v}" for k, v in _flatten(err.messages)),

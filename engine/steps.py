@@ -27,37 +27,68 @@ from engine.worktime import stamp_resolution
 RECEPTION_LANE_LABEL = "Tiếp nhận"
 
 
-_UNIT_BY_CODE = select(Unit.id).where(Unit.agency_id == bindparam("agency_id"), Unit.code == bindparam("code"))
+_UNITS_BY_CODE = select(Unit.code, Unit.id).where(Unit.agency_id == bindparam("agency_id"),
+                                                  Unit.code.in_(bindparam("codes", expanding=True)))
+_KNOWN_UNITS = "motcua_unit_ids"  # session.info: (agency id, unit code) -> unit id or None, for one transaction
+
+
+def _unit_ids(session: Session, agency_id: int, codes) -> dict[str, int | None]:
+    """Unit ids by code within one agency, each looked up once per transaction (a receipt checks every lane
+    and then opens the first step: one query, not one per lane and another for the step)."""
+    known = session.info.setdefault(_KNOWN_UNITS, {})
+    missing = sorted({code for code in codes if (agency_id, code) not in known})
+    if missing:
+        with session.no_autoflush:  # nothing pending in a dossier's transaction changes the units
+            found = dict(session.execute(_UNITS_BY_CODE, {"agency_id": agency_id, "codes": missing}).all())
+        known.update({(agency_id, code): found.get(code) for code in missing})
+    return {code: known[(agency_id, code)] for code in codes}
+
+
+def _lane_agency(session: Session, dossier_agency_id: int, lane: str, rule: LaneRule) -> int:
+    """The agency a lane routes to: the responsible agency, or the first above it of the lane's level."""
+    if not rule.level:
+        return dossier_agency_id
+    chain = agency_chain(session, dossier_agency_id)
+    levels = dict(session.execute(select(Agency.id, Agency.level).where(Agency.id.in_(chain))).all())
+    matches = [aid for aid in chain if levels[aid] == rule.level]
+    if not matches:
+        raise InvalidState(
+            f"Không có cơ quan cấp '{rule.level}' phía trên cơ quan chịu trách nhiệm để nhận bước của làn '{lane}'.",
+            message_en=f"No agency of level '{rule.level}' above the responsible agency for lane '{lane}'.",
+        )
+    return matches[0]
 
 
 def resolve_lane(session: Session, dossier_agency_id: int, lane: str, rule: LaneRule) -> tuple[int, int | None]:
     """The agency (by level up the tree from the responsible agency) and unit a lane routes to."""
-    agency_id = dossier_agency_id
-    if rule.level:
-        chain = agency_chain(session, agency_id)
-        levels = dict(session.execute(select(Agency.id, Agency.level).where(Agency.id.in_(chain))).all())
-        matches = [aid for aid in chain if levels[aid] == rule.level]
-        if not matches:
-            raise InvalidState(
-                f"Không có cơ quan cấp '{rule.level}' phía trên cơ quan chịu trách nhiệm để nhận bước của làn '{lane}'.",
-                message_en=f"No agency of level '{rule.level}' above the responsible agency for lane '{lane}'.",
-            )
-        agency_id = matches[0]
-    unit_id = None
-    if rule.unit:
-        unit_id = session.scalar(_UNIT_BY_CODE, {"agency_id": agency_id, "code": rule.unit})
-        if unit_id is None:
-            code = session.scalar(select(Agency.code).where(Agency.id == agency_id))
-            raise InvalidState(
-                f"Cơ quan '{code}' chưa có đơn vị mã '{rule.unit}' mà làn '{lane}' của thủ tục yêu cầu.",
-                message_en=f"Agency '{code}' has no unit '{rule.unit}' required by lane '{lane}'.",
-            )
-    return agency_id, unit_id
+    agency_id = _lane_agency(session, dossier_agency_id, lane, rule)
+    return agency_id, _lane_unit(session, agency_id, lane, rule)
+
+
+def _lane_unit(session: Session, agency_id: int, lane: str, rule: LaneRule) -> int | None:
+    if not rule.unit:
+        return None
+    unit_id = _unit_ids(session, agency_id, [rule.unit])[rule.unit]
+    if unit_id is None:
+        code = session.scalar(select(Agency.code).where(Agency.id == agency_id))
+        raise InvalidState(
+            f"Cơ quan '{code}' chưa có đơn vị mã '{rule.unit}' mà làn '{lane}' của thủ tục yêu cầu.",
+            message_en=f"Agency '{code}' has no unit '{rule.unit}' required by lane '{lane}'.",
+        )
+    return unit_id
 
 
 def check_lanes_resolvable(session: Session, agency_id: int, compiled: CompiledProcedure) -> None:
-    for lane, rule in compiled.card.lanes.items():
-        resolve_lane(session, agency_id, lane, rule)
+    lanes = compiled.card.lanes.items()
+    agencies = {lane: _lane_agency(session, agency_id, lane, rule) for lane, rule in lanes}
+    by_agency: dict[int, set[str]] = {}
+    for lane, rule in lanes:
+        if rule.unit:
+            by_agency.setdefault(agencies[lane], set()).add(rule.unit)
+    for target, codes in by_agency.items():
+        _unit_ids(session, target, codes)  # every lane's unit in one query per agency
+    for lane, rule in lanes:
+        _lane_unit(session, agencies[lane], lane, rule)  # now from memory; raises for the first lane that fails
 
 
 # Built once: every step runs these, and building a statement costs about as much as running it.
@@ -65,6 +96,7 @@ _OPEN_TASKS = (select(Task).where(Task.dossier_id == bindparam("dossier_id"), Ta
                .order_by(Task.id))
 _DEADLINES = Deadline.__table__
 _INSERT_DEADLINE = insert(_DEADLINES)
+_INSERT_TASK = insert(Task.__table__)
 _CLOSE_DEADLINES = {  # Core statements: no ORM object needs to learn of this change
     column.name: update(_DEADLINES).where(_DEADLINES.c.done_at.is_(None), column == bindparam("owner"))
     .values(done_at=bindparam("now"))
@@ -73,7 +105,11 @@ _CLOSE_DEADLINES = {  # Core statements: no ORM object needs to learn of this ch
 
 
 def open_tasks(session: Session, dossier: Dossier) -> list[Task]:
-    return list(session.scalars(_OPEN_TASKS, {"dossier_id": dossier.id}))
+    """The open steps as this transaction sees them, read without a flush first: in a step's transaction a
+    flush here would write the dossier row for the event just recorded, and the commit would write it again.
+    A step closed in memory but not yet flushed is still in the table's answer, so the state is checked here."""
+    with session.no_autoflush:
+        return [t for t in session.scalars(_OPEN_TASKS, {"dossier_id": dossier.id}) if t.state in OPEN_TASK_STATES]
 
 
 def close_deadlines(session: Session, now: datetime, *, dossier: Dossier | None = None,
@@ -82,7 +118,9 @@ def close_deadlines(session: Session, now: datetime, *, dossier: Dossier | None 
     if (dossier is None) == (task is None):
         raise ValueError("close_deadlines takes a dossier or a task")
     column, owner = ("task_id", task.id) if task is not None else ("dossier_id", dossier.id)
-    session.execute(_CLOSE_DEADLINES[column], {"owner": owner, "now": now})
+    if any(isinstance(row, Deadline) for row in (*session.new, *session.dirty)):
+        session.flush()  # a deadline added or changed in this transaction must be in the table to be closed
+    session.connection().execute(_CLOSE_DEADLINES[column], {"owner": owner, "now": now})
 
 
 def raise_nonconformity(session: Session, task: Task, now: datetime, actor: Actor | None) -> None:
@@ -114,25 +152,30 @@ def sync(session: Session, dossier: Dossier, compiled: CompiledProcedure, workfl
         _finish(session, dossier, workflow, calendar, now, actor)
 
 
-def _open_step(session, dossier, compiled, spiff_task, calendar, now, actor, handed_from) -> Task:
+def _open_step(session, dossier, compiled, spiff_task, calendar, now, actor, handed_from) -> int:
+    """The new step's inbox row, deadline and hand-over event; returns the row's id. The row is written by
+    Core, not added to the unit of work: its id is needed at once, and a flush for it would also write the
+    dossier row that the commit writes anyway."""
     lane = task_lane(spiff_task)
     rule = compiled.lane_rule(lane)
     agency_id, unit_id = resolve_lane(session, dossier.agency_id, lane, rule)
     deadline = compiled.deadline(spiff_task.task_spec)
-    row = Task(dossier_id=dossier.id, workflow_task_id=str(spiff_task.id), step_id=spiff_task.task_spec.name,
-               step_name=spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name, lane=lane, role=rule.role.value,
-               agency_id=agency_id, unit_id=unit_id, state=TaskState.READY.value, deadline=str(deadline),
-               ready_at=now, due_at=calendar.add(now, deadline), dossier_code=dossier.code,
-               procedure_name=compiled.card.name, applicant_name=dossier.applicant_name)
-    session.add(row)
-    session.flush()
-    session.connection().execute(_INSERT_DEADLINE, {"dossier_id": dossier.id, "kind": DeadlineKind.STEP.value,
-                                                    "task_id": row.id, "due_at": row.due_at})
-    record(session, dossier, EventKind.HANDED_OVER, actor, now, task_id=row.id, step=row.step_id,
-           step_name=row.step_name, from_lane=handed_from.lane if handed_from else RECEPTION_LANE_LABEL,
+    step_id, step_name = spiff_task.task_spec.name, spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name
+    due_at = calendar.add(now, deadline)
+    connection = session.connection()
+    task_id = connection.execute(_INSERT_TASK, {
+        "dossier_id": dossier.id, "workflow_task_id": str(spiff_task.id), "step_id": step_id, "step_name": step_name,
+        "lane": lane, "role": rule.role.value, "agency_id": agency_id, "unit_id": unit_id,
+        "state": TaskState.READY.value, "deadline": str(deadline), "ready_at": now, "due_at": due_at,
+        "dossier_code": dossier.code, "procedure_name": compiled.card.name, "applicant_name": dossier.applicant_name,
+    }).inserted_primary_key[0]
+    connection.execute(_INSERT_DEADLINE, {"dossier_id": dossier.id, "kind": DeadlineKind.STEP.value,
+                                          "task_id": task_id, "due_at": due_at})
+    record(session, dossier, EventKind.HANDED_OVER, actor, now, task_id=task_id, step=step_id,
+           step_name=step_name, from_lane=handed_from.lane if handed_from else RECEPTION_LANE_LABEL,
            from_unit_id=handed_from.unit_id if handed_from else _reception_unit(actor),
-           to_lane=lane, to_agency_id=agency_id, to_unit_id=unit_id, due_at=row.due_at.isoformat())
-    return row
+           to_lane=lane, to_agency_id=agency_id, to_unit_id=unit_id, due_at=due_at.isoformat())
+    return task_id
 
 
 def _reception_unit(actor: Actor | None) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
@@ -131,11 +131,10 @@ def reassign(ctx: EngineContext, actor: Actor, task_id: int, username: str) -> N
                previous=previous, to=target.username)
 
 
-def validate_form(schema: dict | None, data: dict, step_id: str) -> None:
-    if schema is None:
+def validate_form(validator: Draft202012Validator | None, data: dict, step_id: str) -> None:
+    if validator is None:
         return
-    errors = sorted(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(data),
-                    key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         details = [{"field": "/".join(str(p) for p in e.absolute_path) or None, "message": e.message} for e in errors]
         raise FormValidationError(
@@ -155,7 +154,7 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | Non
             raise _taken_by_other(task, actor)
         dossier = task.dossier
         compiled, workflow = load_workflow(dossier)
-        validate_form(compiled.form(task.step_id), data, task.step_id)
+        validate_form(compiled.form_validator(task.step_id), data, task.step_id)
         spiff_task = workflow.get_task_from_id(UUID(task.workflow_task_id))
         if spiff_task is None or not spiff_task.task_spec.manual or spiff_task.state != SpiffState.READY:
             raise Conflict("Bước này không còn chờ xử lý.", message_en="This step is no longer waiting.")

@@ -46,6 +46,8 @@ _SUPPLEMENTS_SINCE = select(Event.payload).where(  # built once: it runs on ever
 def step_working_minutes(session: Session, calendar: WorkingCalendar, task: Task, now: datetime) -> int:
     """From hand-over (ready) to ``now``, minus the dossier's pauses. A step neither opens nor finishes while
     its dossier is paused, so every pause that ended after the step became ready lies wholly inside it."""
+    if not task.dossier.paused_minutes:  # never paused for a working minute: no pause to subtract
+        return calendar.working_minutes_between(task.ready_at, now)
     payloads = session.scalars(_SUPPLEMENTS_SINCE, {"dossier_id": task.dossier_id, "since": task.ready_at})
     paused = sum(int(payload.get("paused_minutes") or 0) for payload in payloads)
     return max(0, calendar.working_minutes_between(task.ready_at, now) - paused)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from engine.errors import FormValidationError
+from engine.runtime import schema_validator
 from engine.tasks import validate_form
 from web import forms_render
 
@@ -42,7 +43,7 @@ def test_posted_texts_become_typed_data_the_engine_accepts():
             "data.refusal_reason": "", "data.injected": "x", "csrf_token": "t"}
     data = forms_render.parse(JUDICIAL, form)
     assert data == {"eligible": True, "certificate_type": "2", "copies": 3, "opinion": "Đạt"}
-    validate_form(JUDICIAL, data, "tham_dinh_ho_so")  # no exception
+    validate_form(schema_validator(JUDICIAL), data, "tham_dinh_ho_so")  # no exception
     assert forms_render.parse({"properties": {"a": {"type": "number"}}}, {"data.a": "2.5"}) == {"a": 2.5}
     assert forms_render.parse({"properties": {"a": {"type": "number"}}}, {"data.a": "7"}) == {"a": 7}
 
@@ -51,16 +52,16 @@ def test_bad_texts_go_to_the_engine_which_reports_them():
     data = forms_render.parse(JUDICIAL, {"data.eligible": "maybe", "data.certificate_type": "1", "data.copies": "ba"})
     assert data == {"eligible": "maybe", "certificate_type": "1", "copies": "ba"}
     with pytest.raises(FormValidationError):
-        validate_form(JUDICIAL, data, "tham_dinh_ho_so")
+        validate_form(schema_validator(JUDICIAL), data, "tham_dinh_ho_so")
 
 
 def test_engine_errors_are_placed_on_their_fields():
     with pytest.raises(FormValidationError) as rejected:
-        validate_form(SIGN, forms_render.parse(SIGN, {"data.approved": "false"}), "ky_duyet")  # "Không" needs a note
+        validate_form(schema_validator(SIGN), forms_render.parse(SIGN, {"data.approved": "false"}), "ky_duyet")  # "Không" needs a note
     errors = forms_render.field_errors(rejected.value.details)
     assert errors == {"note": "Bắt buộc nhập mục này."} and forms_render.all_placed(rejected.value.details)
     with pytest.raises(FormValidationError) as short:
-        validate_form(SIGN, {"approved": False, "note": "ok"}, "ky_duyet")
+        validate_form(schema_validator(SIGN), {"approved": False, "note": "ok"}, "ky_duyet")
     assert list(forms_render.field_errors(short.value.details)) == ["note"]
     shown = by_name(forms_render.fields(SIGN, {"approved": "false", "note": "ok"}, {"note": "quá ngắn"}))
     assert shown["approved"].value == "false" and shown["note"].value == "ok" and shown["note"].error == "quá ngắn"

@@ -25,5 +25,7 @@ def _statement(dialect_name: str, model):
 
 
 def insert_once(session: Session, model, **values) -> bool:
-    """True when this call inserted the row, False when a row with the same unique key was there."""
-    return session.execute(_statement(session.get_bind().dialect.name, model), values).first() is not None
+    """True when this call inserted the row, False when a row with the same unique key was there.
+    Run on the session's connection, without a flush first: the row refers to others only by ids, and an id
+    exists only once its row was flushed, so nothing pending can be missing."""
+    return session.connection().execute(_statement(session.get_bind().dialect.name, model), values).first() is not None

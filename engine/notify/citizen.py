@@ -43,7 +43,8 @@ def on_event(session: Session, dossier: Dossier, event: RecordedEvent) -> None:
     addresses = contacts(dossier.applicant or {})
     if not addresses:
         return
-    subject, body = _text(dossier, event)
+    with session.no_autoflush:  # the agency's name is all it reads: no flush of the dossier for it
+        subject, body = _text(dossier, event)
     for channel, address in addresses:
         enqueue(session, event.at, key=f"citizen:{dossier.code}:{event.seq}:{channel.value}", channel=channel,
                 recipient=address, topic=topic, subject=subject, body=body, agency_id=dossier.agency_id,

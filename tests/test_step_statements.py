@@ -1,0 +1,78 @@
+"""What a step sends to the database: each hot use case writes the dossier row once and looks a lane's unit
+up once (bench/NOTES.md counts every statement of a step; these keep the cuts from coming back)."""
+
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from engine import tasks
+from engine.db.models import Task
+from engine.enums import DossierStatus
+from engine.store import compiled_for
+from engine.walkthrough import eligible_actor, open_task_ids, sample_data
+from tests.helpers import dossier, open_tasks, receive_sample
+
+SPECIALIST = "xa.vp.chuyenvien"
+
+
+@contextmanager
+def statements(ctx):
+    sent: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        sent.append(" ".join(statement.split()))
+
+    event.listen(ctx.db.engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(ctx.db.engine, "before_cursor_execute", keep)
+
+
+def count(sent: list[str], pattern: str) -> int:
+    return sum(1 for s in sent if re.match(pattern, s, re.IGNORECASE))
+
+
+DOSSIER_UPDATE = r"UPDATE dossiers SET"
+UNIT_LOOKUP = r"SELECT units\.(code|id)"
+
+
+def test_a_receipt_writes_the_dossier_once_after_inserting_it_and_looks_units_up_once(ctx, people):
+    with statements(ctx) as sent:
+        receive_sample(ctx, people)
+    assert count(sent, r"INSERT INTO dossiers") == 1
+    assert count(sent, DOSSIER_UPDATE) == 1  # the receipt's stamps, events and state in one UPDATE
+    assert count(sent, UNIT_LOOKUP) <= 1  # every lane checked and the first step opened: one query
+
+
+def test_a_completion_that_hands_over_writes_the_dossier_once(ctx, people):
+    receipt = receive_sample(ctx, people)
+    [task] = open_tasks(ctx, receipt.code)
+    officer = people(SPECIALIST)
+    tasks.claim(ctx, officer, task.id)
+    with statements(ctx) as sent:
+        tasks.complete(ctx, officer, task.id, {"data": {"eligible": True, "opinion": "Đủ hồ sơ"}})
+    [nxt] = open_tasks(ctx, receipt.code)
+    assert nxt.step_id == "ky_duyet"
+    assert count(sent, DOSSIER_UPDATE) == 1  # two events and the new state, written once at commit
+    assert count(sent, r"INSERT INTO tasks") == 1
+    assert count(sent, r"SELECT events") == 0  # never paused: no supplement to subtract from the step's time
+
+
+def test_the_last_completion_writes_the_dossier_once_and_queues_the_citizens_notices(ctx, people):
+    code = receive_sample(ctx, people).code
+    last: list[str] = []
+    while ids := open_task_ids(ctx, code):
+        for task_id in ids:
+            actor = eligible_actor(ctx, task_id)
+            with ctx.db.transaction() as session:
+                task = session.get(Task, task_id)
+                form = compiled_for(task.dossier).form(task.step_id)
+            with statements(ctx) as last:
+                tasks.complete(ctx, actor, task_id, {"data": sample_data(form)})
+    assert dossier(ctx, code).status == DossierStatus.RESOLVED
+    assert count(last, DOSSIER_UPDATE) == 1  # resolved: status, stamps, events and state together
+    assert count(last, r"INSERT INTO notifications") == 2  # the applicant's email and SMS
