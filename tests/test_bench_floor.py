@@ -39,3 +39,14 @@ def test_the_committed_results_render_with_every_target(tmp_path):
     text = write_results(saved, tmp_path / "RESULTS.md")
     for target in ("≥ 0.5", "≥ 300", "≤ 20", "≤ 10", "≤ 2", "≤ 6 KB", "≤ 2 KB", "flat"):
         assert f"| {target} |" in text
+
+
+def test_a_compare_turn_measures_this_trees_use_cases_and_counts_their_statements():
+    from bench import compare
+
+    turn = compare.measure(compare.ROOT, dossiers=2, checkpoint=False)
+    assert set(turn) == {"receive ms", "claim ms", "complete ms", "CPU ms per step", "wall ms per step",
+                         "statements per step"}
+    # Per step: a third of a receipt, a claim, a completion and the inbox reads, so more than claim + complete.
+    assert turn["CPU ms per step"] > turn["claim ms"] + turn["complete ms"] > 0
+    assert 20 < turn["statements per step"] < 40  # (b)'s row in bench/RESULTS.md: ≈ 31–35
