@@ -28,18 +28,32 @@ USE_CASES = ("receive", "claim", "complete")
 
 
 def measure(tree: Path, dossiers: int, checkpoint: bool) -> dict:
-    """One turn, in this process, on the code of ``tree``."""
+    """One turn on the code of ``tree``, in a process of its own (``_turn``): it patches the use cases it times."""
     sys.path.insert(0, str(tree))
     import engine
     from sqlalchemy import event
 
     if not Path(engine.__file__).resolve().is_relative_to(tree.resolve()):
         raise RuntimeError(f"measuring {engine.__file__}, not the code of {tree}")
-    from bench.common import Databases, actors, context, request, DATA
-    from bench.service import open_steps, walk_one
+    from bench import service
+    from bench.common import Databases, actors, context
     from engine import tasks
-    from engine.reception import receive
 
+    cpu, calls, sent = defaultdict(float), defaultdict(int), [0]
+
+    def timed(name, func):
+        def run(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                cpu[name] += time.process_time() - started
+                calls[name] += 1
+        return run
+
+    # (b)'s own walk, with each use case it calls timed.
+    service.receive, service.open_steps = timed("receive", service.receive), timed("read", service.open_steps)
+    tasks.claim, tasks.complete = timed("claim", tasks.claim), timed("complete", tasks.complete)
     with tempfile.TemporaryDirectory(prefix="motcua-compare-") as folder:
         dbs = Databases(Path(folder), want_postgres=False)
         ctx = context(dbs.fresh("sqlite", "compare"))
@@ -48,24 +62,13 @@ def measure(tree: Path, dossiers: int, checkpoint: bool) -> dict:
             ctx.db.engine.dispose()
         who = actors(ctx)
         for n in range(20):
-            walk_one(ctx, who, -1 - n)  # warm the caches outside the measurement
-        cpu, calls, sent = defaultdict(float), defaultdict(int), [0]
+            service.walk_one(ctx, who, -1 - n)  # warm the caches outside the measurement
+        cpu.clear()
+        calls.clear()
         event.listen(ctx.db.engine, "before_cursor_execute", lambda *_: sent.__setitem__(0, sent[0] + 1))
-
-        def timed(name, func, *args):
-            started = time.process_time()
-            result = func(*args)
-            cpu[name] += time.process_time() - started
-            calls[name] += 1
-            return result
-
         started = time.perf_counter()
         for n in range(dossiers):
-            code = timed("receive", lambda: receive(ctx, who["desk"], request(f"Người nộp {n}")).code)
-            while rows := timed("read", open_steps, ctx, code):
-                for task_id, step_id, role in rows:
-                    timed("claim", tasks.claim, ctx, who[role], task_id)
-                    timed("complete", tasks.complete, ctx, who[role], task_id, {"data": DATA.get(step_id, {})})
+            service.walk_one(ctx, who, n)
         wall = time.perf_counter() - started
         ctx.db.dispose()
     steps = calls["complete"]
@@ -94,7 +97,8 @@ def compare(revision: str, rounds: int, dossiers: int, checkpoint: bool) -> str:
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], check=False, cwd=ROOT)
     measures = list(turns[revision][0])
-    lines = [f"Medians of {rounds} turns each, {dossiers} dossiers per turn, SQLite, WAL auto-checkpoint "
+    turn_s = "turn" if rounds == 1 else "turns"
+    lines = [f"Medians of {rounds} {turn_s} each, {dossiers} dossiers per turn, SQLite, WAL auto-checkpoint "
              f"{'on' if checkpoint else 'off'}; the revisions took turns.", "",
              "| measure | " + " | ".join(turns) + " | change |", "|---|---|---|---|"]
     for measure_ in measures:

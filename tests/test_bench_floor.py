@@ -44,7 +44,7 @@ def test_the_committed_results_render_with_every_target(tmp_path):
 def test_a_compare_turn_measures_this_trees_use_cases_and_counts_their_statements():
     from bench import compare
 
-    turn = compare.measure(compare.ROOT, dossiers=2, checkpoint=False)
+    turn = compare._turn(compare.ROOT, dossiers=2, checkpoint=False)  # in its own process, as the tool runs it
     assert set(turn) == {"receive ms", "claim ms", "complete ms", "CPU ms per step", "wall ms per step",
                          "statements per step"}
     # Per step: a third of a receipt, a claim, a completion and the inbox reads, so more than claim + complete.
