@@ -22,6 +22,7 @@ from engine.org import user_by_username  # noqa: E402
 from tests.conftest import PROCESSES, seed_database  # noqa: E402
 from tests.load import step_data  # noqa: E402
 from tests.pg_server import PgServer, PostgresUnavailable  # noqa: E402
+from tests.server_process import WebServer  # noqa: E402
 
 PROCEDURE_DIR = PROCESSES / "dang_ky_ho_kinh_doanh"
 PROCEDURE_CODE = "2.000720"
@@ -91,6 +92,23 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return {"p50": cuts[49] * 1000, "p95": cuts[94] * 1000, "p99": cuts[98] * 1000}
+
+
+@contextmanager
+def served(url: str, **options):
+    """The app under gunicorn on 127.0.0.1, in a temporary folder of its own: removed when the measurement
+    succeeds, kept (and named) when it fails, for the server's log."""
+    folder = Path(tempfile.mkdtemp(prefix="motcua-bench-server-"))
+    server, kept = WebServer(url, folder, **options), True
+    try:
+        yield server.start()
+        kept = False
+    finally:
+        server.stop()
+        if kept:
+            print(f"    the server's log is kept in {folder}", file=sys.stderr)
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager

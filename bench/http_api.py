@@ -6,14 +6,12 @@ through the engine before the clock starts, so the clerks find work from the fir
 from __future__ import annotations
 
 import random
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import psutil
 
-from bench.common import DATA, PROCEDURE_CODE, context, request
+from bench.common import DATA, PROCEDURE_CODE, context, request, served
 from engine.actors import Actor
 from engine.org import user_by_username
 from engine.reception import receive
@@ -87,25 +85,24 @@ def run(url: str, clients: int, seconds: float, workers: int = 2, take_next: boo
                             lanes=LANES)
     queue_dossiers(ctx, officers.desks[0], BACKLOG)
     ctx.db.dispose()
-    folder = Path(tempfile.mkdtemp(prefix="motcua-bench-http-"))
-    server = WebServer(url, folder, workers=workers, threads=4).start()
     tally, stop = Tally(), threading.Event()
-    desks = [JsonClient(server.url, officers.tokens[n]) for n in officers.desks]
-    clerks = [JsonClient(server.url, officers.tokens[name]) for name in staff(officers.workers, clerk_count)]
-    try:
-        started, server_cpu = time.perf_counter(), server_cpu_seconds(server)
-        timer = threading.Timer(seconds, stop.set)
-        timer.start()
-        run_threads([lambda c=c: keep_backlog(c, tally, stop, BACKLOG) for c in desks]
-                    + [(lambda c=c: work_next(c, DATA, tally, stop, seconds + 5)) if take_next else
-                       (lambda c=c, n=n: work_inbox(c, DATA, tally, stop, seconds + 5, random.Random(n), hot=False))
-                       for n, c in enumerate(clerks)])
-        elapsed = time.perf_counter() - started
-        server_cpu = server_cpu_seconds(server) - server_cpu
-        rss = server_rss_mb(server)
-    finally:
-        stop.set()
-        server.stop()
+    with served(url, workers=workers, threads=4) as server:
+        desks = [JsonClient(server.url, officers.tokens[n]) for n in officers.desks]
+        clerks = [JsonClient(server.url, officers.tokens[name]) for name in staff(officers.workers, clerk_count)]
+        try:
+            started, server_cpu = time.perf_counter(), server_cpu_seconds(server)
+            timer = threading.Timer(seconds, stop.set)
+            timer.start()
+            run_threads([lambda c=c: keep_backlog(c, tally, stop, BACKLOG) for c in desks]
+                        + [(lambda c=c: work_next(c, DATA, tally, stop, seconds + 5)) if take_next else
+                           (lambda c=c, n=n: work_inbox(c, DATA, tally, stop, seconds + 5, random.Random(n),
+                                                        hot=False))
+                           for n, c in enumerate(clerks)])
+            elapsed = time.perf_counter() - started
+            server_cpu = server_cpu_seconds(server) - server_cpu
+            rss = server_rss_mb(server)
+        finally:
+            stop.set()
     completions = sum(tally.completed.values())
     received = tally.statuses[("receive", 201)]
     latencies = [x for c in clerks for x in c.latencies]

@@ -4,21 +4,18 @@ sequential, after a warm-up), the KPI report through the engine, and the server'
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.common import context, percentiles
+from bench.common import context, percentiles, served
 from bench.generate import FIRST_ID, GENERATED_PIN
 from bench.http_api import server_rss_mb
 from engine import org
 from engine.actors import Actor
 from engine.db.models import Dossier
 from tests.http_client import JsonClient
-from tests.server_process import WebServer
 
 INBOX_OFFICER = "xa.kt.chuyenvien"  # specialist of the demo commune's economic unit: its share of the open steps
 KPI_ACTORS = ("tinh.kiemsoat", "xa.lanhdao")  # the province-wide report if allowed, else the commune's
@@ -52,10 +49,7 @@ def run(url: str, requests: int = 300) -> dict:
         codes = list(session.scalars(select(Dossier.code).where(Dossier.id >= FIRST_ID)
                                      .order_by(Dossier.id).limit(200_000)))
     rng = random.Random(3)
-    folder = Path(tempfile.mkdtemp(prefix="motcua-bench-latency-"))
-    server = WebServer(url, folder, workers=2, threads=4,
-                       env={"MOTCUA_LOOKUP_RATE_LIMIT": "1000000 per minute"}).start()
-    try:
+    with served(url, workers=2, threads=4, env={"MOTCUA_LOOKUP_RATE_LIMIT": "1000000 per minute"}) as server:
         officer, citizen = JsonClient(server.url, token), JsonClient(server.url)
         inbox_total = None
         for _ in range(20):  # warm-up
@@ -72,8 +66,6 @@ def run(url: str, requests: int = 300) -> dict:
             status, body = citizen.get(f"/public/dossiers/{rng.choice(codes)}?pin={GENERATED_PIN}")
             assert status == 200, body
         rss = server_rss_mb(server)
-    finally:
-        server.stop()
     kpi_seconds, kpi_what = _kpi(ctx)
     ctx.db.dispose()
     return {"inbox": percentiles(officer.latencies), "lookup": percentiles(citizen.latencies),
