@@ -65,6 +65,7 @@ postgres:
 	  else echo "WARNING: PostgreSQL server binaries missing and not root; run 'sudo apt-get install postgresql' or the PostgreSQL tests will be SKIPPED"; fi; }
 
 test: $(STAMP) frontend browser pdf-deps postgres
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest --db=$(TEST_DB) $(PYTEST_ARGS)
 
 # The benchmark (bench/RESULTS.md); BENCH_ARGS="--scale 0.01" for a quick run.

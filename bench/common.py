@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.actors import Actor  # noqa: E402
 from engine.context import EngineContext  # noqa: E402
 from engine.db.session import Database  # noqa: E402
-from engine.org import user_by_username  # noqa: E402
+from engine.org.actors import Actor  # noqa: E402
+from engine.org.directory import user_by_username  # noqa: E402
 from tests.conftest import PROCESSES, seed_database  # noqa: E402
 from tests.load import step_data  # noqa: E402
 from tests.pg_server import PgServer, PostgresUnavailable  # noqa: E402

@@ -23,15 +23,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from engine import demo  # noqa: E402
-from engine.calendar import LOCAL_TZ  # noqa: E402
+from engine.clock.calendar import LOCAL_TZ  # noqa: E402
 from engine.db.models import (  # noqa: E402
-    Agency, Deadline, Dossier, DossierCounter, Event, Procedure, ProcedureVersion, Task, Unit, UserRole,
+    Agency,
+    Deadline,
+    Dossier,
+    DossierCounter,
+    Event,
+    Procedure,
+    ProcedureVersion,
+    Task,
+    Unit,
+    UserRole,
 )
+from engine.demo import organisation as demo  # noqa: E402
+from engine.dossiers.events import GENESIS_HASH, event_hash  # noqa: E402
 from engine.enums import DeadlineKind, DossierStatus, EventKind, Outcome, Role, TaskState  # noqa: E402
-from engine.events import GENESIS_HASH, event_hash  # noqa: E402
 from engine.kpis import tally as kpi_tally  # noqa: E402
-from engine.security import hash_pin  # noqa: E402
+from engine.org.security import hash_pin  # noqa: E402
 
 GENERATED_PIN = "246810"
 OPEN_SHARE = 0.10

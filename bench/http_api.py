@@ -12,9 +12,9 @@ import time
 import psutil
 
 from bench.common import DATA, PROCEDURE_CODE, context, request, served
-from engine.actors import Actor
-from engine.org import user_by_username
-from engine.reception import receive
+from engine.dossiers.reception import receive
+from engine.org.actors import Actor
+from engine.org.directory import user_by_username
 from tests.http_client import JsonClient
 from tests.load import Tally, add_officers, receive_many, run_threads, work_inbox, work_next
 from tests.server_process import WebServer

@@ -21,12 +21,13 @@ from sqlalchemy import select, text
 from bench.common import ROOT, Databases, context
 from bench.generate import generate
 from bench.states import sample_states
-from engine import kpis, org
-from engine.actors import Actor
+from engine import kpis
 from engine.db.models import User
 from engine.kpis import reference, tally
 from engine.kpis.report import build
 from engine.kpis.scope import resolve
+from engine.org import directory as org
+from engine.org.actors import Actor
 
 AUDITOR = "tinh.kiemsoat"
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from bench.common import context, percentiles, served
 from bench.generate import FIRST_ID, GENERATED_PIN
 from bench.http_api import server_rss_mb
-from engine import org
-from engine.actors import Actor
 from engine.db.models import Dossier
+from engine.org import directory as org
+from engine.org.actors import Actor
 from tests.http_client import JsonClient
 
 INBOX_OFFICER = "xa.kt.chuyenvien"  # specialist of the demo commune's economic unit: its share of the open steps

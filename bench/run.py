@@ -27,7 +27,7 @@ from bench.generate import OPEN_SHARE, generate  # noqa: E402
 from bench.report import write_results  # noqa: E402
 from bench.states import sample_states  # noqa: E402
 from engine.db.session import Database  # noqa: E402
-from engine.store import LIVE_WORKFLOWS  # noqa: E402
+from engine.dossiers.store import LIVE_WORKFLOWS  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FULL_DOSSIERS = 1_000_000

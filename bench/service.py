@@ -9,10 +9,10 @@ import time
 from sqlalchemy import event, func, select
 
 from bench.common import DATA, actors, context, request
-from engine import store, tasks
 from engine.db.models import Dossier, Task
+from engine.dossiers import store, tasks
+from engine.dossiers.reception import receive
 from engine.enums import OPEN_TASK_STATES
-from engine.reception import receive
 
 
 def open_steps(ctx, code: str) -> list[tuple[int, str, str]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bench.common import context, actors, request
+from bench.common import actors, context, request
 from bench.service import walk_one
 from engine.db.models import Dossier
-from engine.reception import receive
+from engine.dossiers.reception import receive
 
 
 def sample_states(db) -> dict[str, bytes]:

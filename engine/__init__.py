@@ -1,1 +1,3 @@
-"""motcua engine: the domain core (procedures, working time, dossiers). Never imports ``web``."""
+"""motcua engine: the domain core, one package per domain area (ARCHITECTURE.md draws them and their order).
+Never imports ``web``; top-level modules are only what every area shares (errors, enums, settings, context,
+paging, input schemas)."""

@@ -13,7 +13,7 @@ from typing import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.calendar import CalendarConfig, WorkingCalendar
+from engine.clock.calendar import CalendarConfig, WorkingCalendar
 from engine.db.models import CalendarDay
 from engine.db.session import Database
 

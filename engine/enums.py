@@ -143,7 +143,7 @@ class EventKind(StrEnum):
     WITHDRAWN = "withdrawn"
     APOLOGY_ISSUED = "apology_issued"
     RETURNED = "returned"
-    MIGRATED = "migrated"  # moved to a newer version of its procedure (engine.migration)
+    MIGRATED = "migrated"  # moved to a newer version of its procedure (engine.design.migration)
 
 
 class NotificationChannel(StrEnum):

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.actors import Actor
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.context import EngineContext
 from engine.db.migrate import create_schema
 from engine.db.session import Database
-from engine import demo, org
+from engine.demo import organisation as demo
+from engine.org import directory as org
+from engine.org.actors import Actor
 from tests import db_backends
 from tests.server_process import SECRET
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.db.models import AuditEntry, Dossier, Event, Nonconformity, Task
+from engine.dossiers.reception import receive
 from engine.enums import OPEN_TASK_STATES
-from engine.reception import receive
 
 KHAI_SINH = "1.001193"  # same_day, 15:00 cut-off, commune
 HO_KINH_DOANH = "2.000720"  # P3D, commune

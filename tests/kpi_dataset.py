@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from engine import demo, dossiers, online, tasks
 from engine.db.models import Dossier, Task
+from engine.demo import organisation as demo
+from engine.dossiers import actions as dossiers
+from engine.dossiers import online, tasks
+from engine.dossiers.reception import receive
 from engine.enums import OPEN_TASK_STATES
-from engine.reception import receive
 from tests.helpers import HO_KINH_DOANH, KHAI_SINH, request
 
 DESK, VP_SPECIALIST, LEADER = "xa.motcua", "xa.vp.chuyenvien", "xa.lanhdao"

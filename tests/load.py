@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from unittest.mock import patch
 
-from engine import demo, org
+from engine.demo import organisation as demo
+from engine.demo.walkthrough import sample_data
+from engine.org import directory as org
+from engine.org.security import hash_password
 from engine.procedures.card import load_package
-from engine.security import hash_password
-from engine.walkthrough import sample_data
 from tests.conftest import PASSWORD, PROCESSES
 from tests.helpers import KHAI_SINH
 from tests.http_client import NO_RESPONSE, JsonClient, reception_body
@@ -47,7 +48,7 @@ def add_officers(ctx, per_lane: int = 4, desks: int = 3, prefix: str = "load", l
     """``per_lane`` officers for each lane of birth registration and ``desks`` desk officers, with tokens
     (they share one password hash: argon2 is slow on purpose, and these accounts only use tokens)."""
     officers = Officers()
-    with patch("engine.org.hash_password", lambda _password: _password_hash()):
+    with patch("engine.org.directory.hash_password", lambda _password: _password_hash()):
         _add(ctx, officers, per_lane, desks, prefix, lanes)
     for name in officers.desks + officers.workers:
         officers.tokens[name] = org.issue_token(ctx, name)

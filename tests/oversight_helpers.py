@@ -70,12 +70,12 @@ def late_step(ctx, task_id: int, with_action: bool = False) -> int:
     action recorded by the unit's head when asked). Returns its id."""
     from datetime import timedelta
 
-    from engine.actors import Actor
     from engine.db.models import Nonconformity, Task
     from engine.enums import Role
-    from engine.nonconformities import record_corrective_action
     from engine.notify.recipients import role_holders
-    from engine.sweep import sweep
+    from engine.org.actors import Actor
+    from engine.quality.nonconformities import record_corrective_action
+    from engine.worker.sweep import sweep
 
     with ctx.db.transaction() as session:
         task = session.get(Task, task_id)

@@ -13,8 +13,9 @@ Monday 2026-12-07 (the clock fixture's start) to Tuesday 2026-12-08, commune 000
 
 from __future__ import annotations
 
-from engine import dossiers, online, tasks
-from engine.reception import receive
+from engine.dossiers import actions as dossiers
+from engine.dossiers import online, tasks
+from engine.dossiers.reception import receive
 from tests.conftest import FOREIGN_XA
 from tests.helpers import HO_KINH_DOANH, KHAI_SINH, open_tasks
 

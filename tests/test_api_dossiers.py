@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from engine.enums import DossierStatus, EventKind
-from engine.org import issue_token
+from engine.org.directory import issue_token
 from tests.conftest import FOREIGN_XA
 from tests.helpers import HO_KINH_DOANH, KHAI_SINH, denials, dossier, event_kinds, open_tasks, request
 from tests.test_api_procedures_docs import API, assert_error

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from engine.dossiers.online import RECEPTION_STEP
 from engine.enums import EventKind
-from engine.online import RECEPTION_STEP
-from engine.org import issue_token
+from engine.org.directory import issue_token
 from tests.helpers import KHAI_SINH, request
 from tests.test_api_procedures_docs import API, assert_error
 

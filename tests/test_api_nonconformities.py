@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.org import issue_token
-from engine.sweep import sweep
+from engine.org.directory import issue_token
+from engine.worker.sweep import sweep
 from tests.helpers import HO_KINH_DOANH, receive_sample
 from tests.test_api_procedures_docs import API, assert_error
 

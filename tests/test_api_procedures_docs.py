@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.org import issue_token
+from engine.org.directory import issue_token
 from tests.helpers import KHAI_SINH
 
 API = "/api/v1"
@@ -116,8 +116,9 @@ def test_protected_endpoints_need_a_valid_token(client, headers):
 
 
 def test_a_valid_token_of_a_deactivated_user_is_refused(ctx, client):
-    from engine.db.models import User
     from sqlalchemy import select
+
+    from engine.db.models import User
 
     token = issue_token(ctx, "xa.vp.chuyenvien")
     with ctx.db.transaction() as session:

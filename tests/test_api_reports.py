@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from engine import demo
+from engine.demo import organisation as demo
 from engine.kpis import Kpi
 from tests.kpi_dataset import PERIOD, build
 from tests.test_api_procedures_docs import API, assert_error

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.enums import EventKind
-from engine.org import issue_token
+from engine.org.directory import issue_token
 from tests.helpers import denials, event_kinds, open_tasks, request
 from tests.test_api_procedures_docs import API, assert_error
 

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from engine import tasks
-from engine.auditlog import browse_events, browse_security_log
 from engine.db.models import Dossier, Event
+from engine.dossiers import tasks
 from engine.errors import InvalidInput, NotAuthorized
+from engine.records.auditlog import browse_events, browse_security_log
 from tests.helpers import open_tasks, receive_sample
 
 

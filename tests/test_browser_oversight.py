@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.sweep import sweep
+from engine.worker.sweep import sweep
 from tests.helpers import HO_KINH_DOANH, receive_sample
 from tests.test_browser import CHROMIUM, browser_page, shot, sign_in, sign_out  # noqa: F401  (fixture)
 

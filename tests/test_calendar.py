@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.calendar import LOCAL_TZ, CalendarConfig, WorkingCalendar
-from engine.durations import WorkDuration, parse_duration
+from engine.clock.calendar import LOCAL_TZ, CalendarConfig, WorkingCalendar
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.enums import Outcome
 from engine.errors import InvalidDuration, InvalidInput
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from engine import dossiers, tasks
+from engine.dossiers import actions as dossiers
+from engine.dossiers import tasks
+from engine.dossiers.inbox import Scope, list_inbox
 from engine.errors import Conflict
-from engine.inbox import Scope, list_inbox
 from tests.helpers import event_kinds, open_tasks, receive_sample
 from tests.kpi_dataset import SUPPLEMENT_REQUEST
 from tests.load import step_data

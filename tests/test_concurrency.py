@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from engine.db.models import Dossier, Event, Task
 from engine.enums import DossierStatus, EventKind, TaskState
-from engine.integrity import check_all, verify_all
+from engine.records.integrity import check_all, verify_all
 from tests.http_client import JsonClient
 from tests.load import Tally, add_officers, receive_many, run_threads, step_data, work_inbox, work_next
 from tests.server_process import WebServer

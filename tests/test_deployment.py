@@ -7,11 +7,11 @@ from __future__ import annotations
 import runpy
 import threading
 
+from engine.org.security import server_secret
 from tests.conftest import ROOT
 from tests.helpers import request
 from tests.test_api_journey import DESK, auth
 from tests.test_api_procedures_docs import API
-from engine.security import server_secret
 from web import config as web_config
 
 

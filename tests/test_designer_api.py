@@ -10,8 +10,10 @@ import zipfile
 import pytest
 from sqlalchemy import func, select
 
-from engine import org, publishing, tasks
 from engine.db.models import ProcedureDraft, ProcedureVersion
+from engine.dossiers import tasks
+from engine.org import directory as org
+from engine.procedures import publishing
 from tests.designer_helpers import bpmn_text, card_text, set_deadline
 from tests.helpers import KHAI_SINH, open_tasks, receive_sample
 from tests.page_helpers import csrf, login, post, text

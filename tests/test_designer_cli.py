@@ -8,15 +8,18 @@ import zipfile
 import pytest
 from click.testing import CliRunner
 
-from engine import cli, publishing, tasks
+from engine.cli import cli
+from engine.cli import common as cli_common
+from engine.dossiers import tasks
+from engine.procedures import publishing
 from tests.designer_helpers import bpmn_text, package_copy, set_deadline
 from tests.helpers import KHAI_SINH, open_tasks, receive_sample
 
 
 @pytest.fixture
 def run(ctx, monkeypatch):
-    monkeypatch.setattr(cli, "_ctx", lambda: ctx)
-    return lambda *args: CliRunner().invoke(cli.cli, list(args))
+    monkeypatch.setattr(cli_common, "context", lambda: ctx)
+    return lambda *args: CliRunner().invoke(cli, list(args))
 
 
 def test_export_import_as_draft_and_publish(run, ctx, tmp_path):

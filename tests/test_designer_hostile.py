@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine import drafts, org
 from engine.db.models import ProcedureDraft, ProcedureVersion
+from engine.design import drafts
+from engine.design.packages import import_package
 from engine.errors import PackageError, TooLarge
-from engine.package_io import import_package
+from engine.org import directory as org
 from engine.procedures.zipio import MAX_MEMBER_BYTES
 from tests.designer_helpers import BPMN_NAME, SLUG, bpmn_text, card_text
 from tests.helpers import KHAI_SINH
@@ -163,11 +164,11 @@ def test_zip_bomb_and_traversal(ctx, people):
 
 
 def test_cli_import_refuses(ctx, tmp_path, monkeypatch):
-    from engine import cli
+    from engine.cli import cli, common as cli_common
 
-    monkeypatch.setattr(cli, "_ctx", lambda: ctx)
+    monkeypatch.setattr(cli_common, "context", lambda: ctx)
     path = tmp_path / "bad.zip"
     path.write_bytes(zipped(script_task(tmp_path / "ran")))
-    result = CliRunner().invoke(cli.cli, ["procedures", "import", str(path), "--publish", "--note", "x"])
+    result = CliRunner().invoke(cli, ["procedures", "import", str(path), "--publish", "--note", "x"])
     assert result.exit_code == 1 and "scriptTask" in result.output and "chay_ma" in result.output
     assert counts(ctx) == (counts(ctx)[0], 0) and not (tmp_path / "ran").exists()

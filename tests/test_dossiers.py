@@ -6,10 +6,11 @@ from datetime import timedelta
 
 import pytest
 
-from engine import dossiers, tasks
+from engine.dossiers import actions as dossiers
+from engine.dossiers import tasks
+from engine.dossiers.views import public_lookup
 from engine.enums import DossierStatus, EventKind, TaskState
 from engine.errors import InvalidInput, InvalidState, NotFound
-from engine.views import public_lookup
 from tests.conftest import local
 from tests.helpers import HO_KINH_DOANH, dossier, event_kinds, events, open_tasks, receive_sample
 
@@ -152,7 +153,7 @@ def test_control_slip_has_one_block_per_hand_over(ctx, people):
 
 
 def test_detail_offers_only_the_entitled_actions(ctx, people):
-    from engine.views import dossier_detail
+    from engine.dossiers.views import dossier_detail
 
     receipt = receive_sample(ctx, people)
     as_desk = dossier_detail(ctx, people("xa.motcua"), receipt.code)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import designer, drafts, publishing
 from engine.db.models import AuditEntry, Dossier, ProcedureVersion
+from engine.demo.walkthrough import complete_open_steps
+from engine.design import drafts
+from engine.design import versions as designer
+from engine.dossiers.online import accept_submission, submit_online
 from engine.errors import AlreadyExists, Conflict, InvalidInput, NotAuthorized, PackageError
-from engine.online import accept_submission, submit_online
-from engine.walkthrough import complete_open_steps
+from engine.procedures import publishing
 from tests.designer_helpers import bpmn_text, move_to_lane, set_deadline
 from tests.helpers import KHAI_SINH, dossier, open_tasks, receive_sample, request
 

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import pytest
 
-from engine import dossiers, tasks
-from engine.apology import prompt_for
 from engine.db.models import Dossier
+from engine.dossiers import actions as dossiers
+from engine.dossiers import tasks
+from engine.dossiers.apology import prompt_for
 from engine.enums import EscalationKind, NotificationTopic
 from engine.errors import InvalidInput
-from engine.escalation import OversightSettings, escalate
-from engine.sweep import sweep
+from engine.worker.escalation import OversightSettings, escalate
+from engine.worker.sweep import sweep
 from tests.helpers import HO_KINH_DOANH, dossier, open_tasks, receive_sample
 from tests.oversight_helpers import escalations, outbox, recipients
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.errors import ExpressionError, UnsafeExpression
-from engine.expressions import MAX_DEPTH, MAX_LENGTH, MAX_NODES, compile_expression, evaluate
+from engine.procedures.expressions import MAX_DEPTH, MAX_LENGTH, MAX_NODES, compile_expression, evaluate
 
 DATA = {
     "approved": True, "area_m2": 300, "zone": "rural", "fee": 50000, "docs": {"x": 1, "y": None},

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from engine import tasks
+from engine.dossiers import tasks
+from engine.dossiers.inbox import Scope, inbox_counts, list_inbox
 from engine.errors import InvalidInput, NotAuthorized
-from engine.inbox import Scope, inbox_counts, list_inbox
 from tests.helpers import HO_KINH_DOANH, open_tasks, receive_sample
 
 SPECIALIST = "xa.vp.chuyenvien"

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 
 from engine.db.models import Deadline, Event, Task
+from engine.demo.walkthrough import complete_open_steps
 from engine.enums import DeadlineKind, EventKind
-from engine.integrity import check_all
-from engine.sweep import sweep
-from engine.walkthrough import complete_open_steps
+from engine.records.integrity import check_all
+from engine.worker.sweep import sweep
 from tests.helpers import HO_KINH_DOANH, open_tasks, receive_sample
 from tests.server_process import motcua
 

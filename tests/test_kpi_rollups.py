@@ -9,14 +9,16 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engine import demo, kpis, org
+from engine import kpis
 from engine.db.models.kpi_tallies import KpiDossierMonthMinutes, KpiStepMonthMinutes
-from engine.integrity import check_all
+from engine.demo import organisation as demo
 from engine.kpis import rollups, tally
 from engine.kpis.lineage import Lineage, all_lineages
 from engine.kpis.months import Part, plan
 from engine.kpis.params import GroupBy, KpiParams, period
 from engine.kpis.scope import Named, Scope, resolve
+from engine.org import directory as org
+from engine.records.integrity import check_all
 from tests.conftest import local
 from tests.helpers import HO_KINH_DOANH, KHAI_SINH
 from tests.test_kpi_tallies import AUDITOR, LEADER, History, _reports

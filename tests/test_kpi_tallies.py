@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import random
 import re
+
 import pytest
 from alembic import command
 from sqlalchemy import delete, event, select
 
-from engine import demo, dossiers, kpis, online, tasks
+from engine import kpis
 from engine.db.migrate import alembic_config, upgrade
 from engine.db.models import Dossier, KpiDossierDay, KpiDossierMark, Task
+from engine.demo import organisation as demo
+from engine.dossiers import actions as dossiers
+from engine.dossiers import online, tasks
+from engine.dossiers.reception import receive
 from engine.enums import OPEN_TASK_STATES, DossierStatus
 from engine.errors import MotcuaError
-from engine.integrity import check_all
 from engine.kpis import reference, tally
 from engine.kpis.marks import TABLES
 from engine.kpis.report import build
 from engine.kpis.scope import resolve
-from engine.reception import receive
+from engine.records.integrity import check_all
 from tests.conftest import FOREIGN_PREFIX, FOREIGN_XA
 from tests.helpers import HO_KINH_DOANH, KHAI_SINH, request
 from tests.kpi_dataset import HKD_STEPS, KS_STEPS, SUPPLEMENT_REQUEST

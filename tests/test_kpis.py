@@ -4,12 +4,13 @@ minutes; and the query plans (indexes, no full scans) on SQLite."""
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 
-from engine import demo, dossiers, kpis
+from engine import kpis
 from engine.db.models import Dossier, Task
+from engine.demo import organisation as demo
+from engine.dossiers import actions as dossiers
 from engine.enums import Outcome, TaskState
 from engine.errors import InvalidInput, NotAuthorized
 from engine.kpis import Kpi

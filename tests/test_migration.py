@@ -8,17 +8,24 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import migration, publishing, tasks
 from engine.db.models import AuditEntry, Deadline, Dossier
+from engine.demo.walkthrough import complete_open_steps
+from engine.design import migration
+from engine.dossiers import tasks
+from engine.dossiers.events import verify_chain
+from engine.dossiers.reception import receive
 from engine.enums import DeadlineKind, DossierStatus, EventKind
 from engine.errors import NotAuthorized, NotFound
-from engine.events import verify_chain
-from engine.reception import receive
-from engine.sweep import sweep
-from engine.walkthrough import complete_open_steps
+from engine.procedures import publishing
+from engine.worker.sweep import sweep
 from tests.conftest import ROOT
 from tests.designer_helpers import (
-    bpmn_text, move_to_lane, package_copy, set_deadline, without_eligibility_gateway, without_ky_duyet,
+    bpmn_text,
+    move_to_lane,
+    package_copy,
+    set_deadline,
+    without_eligibility_gateway,
+    without_ky_duyet,
 )
 from tests.helpers import KHAI_SINH, denials, dossier, event_kinds, events, open_tasks, receive_sample, request
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import InvalidInput, InvalidState, NotAuthorized, NotFound
-from engine.nonconformities import close_nonconformity, list_nonconformities, record_corrective_action
-from engine.sweep import sweep
+from engine.quality.nonconformities import close_nonconformity, list_nonconformities, record_corrective_action
+from engine.worker.sweep import sweep
 from tests.helpers import HO_KINH_DOANH, denials, receive_sample
 
 ACTION = {"cause": "Chuyên viên nghỉ ốm, không có người thay", "corrective_action": "Phân công người dự phòng"}

@@ -13,16 +13,17 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select, update
 
-from engine import dossiers, online
 from engine.db.models import Notification
+from engine.demo.walkthrough import complete_open_steps
+from engine.dossiers import actions as dossiers
+from engine.dossiers import online
+from engine.dossiers.reception import receive
 from engine.enums import NotificationChannel, NotificationStatus, NotificationTopic
 from engine.errors import InvalidState, NotAuthorized, NotFound
 from engine.notify.admin import list_outbox, retry, set_contact
 from engine.notify.delivery import RetryPolicy, deliver_due
 from engine.notify.outbox import enqueue
 from engine.notify.senders import FileSender, SenderRegistry, senders_from_env
-from engine.reception import receive
-from engine.walkthrough import complete_open_steps
 from tests.helpers import HO_KINH_DOANH, dossier, receive_sample, request
 from tests.oversight_helpers import PluginSms, RecordingSender, outbox
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from engine import online
+from engine.dossiers import online
+from engine.dossiers.inbox import list_inbox
+from engine.dossiers.views import public_lookup
 from engine.enums import DossierStatus, EventKind
 from engine.errors import InvalidInput, InvalidState, NotAuthorized, NotFound
-from engine.inbox import list_inbox
-from engine.views import public_lookup
 from tests.conftest import local
 from tests.helpers import dossier, event_kinds, open_tasks, request
 

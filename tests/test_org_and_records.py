@@ -7,12 +7,12 @@ from datetime import date
 import pytest
 from sqlalchemy import select, update
 
-from engine import org
 from engine.db.models import ApiToken, Event, User
+from engine.dossiers.events import verify_chain
+from engine.dossiers.store import load_dossier
 from engine.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotAuthorized, NotFound
-from engine.events import verify_chain
-from engine.integrity import verify_all
-from engine.store import load_dossier
+from engine.org import directory as org
+from engine.records.integrity import verify_all
 from tests.conftest import PASSWORD
 from tests.helpers import receive_sample
 

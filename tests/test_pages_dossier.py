@@ -7,8 +7,8 @@ import re
 
 import pytest
 
+from engine.dossiers.views import public_lookup
 from engine.enums import DossierStatus
-from engine.views import public_lookup
 from tests.conftest import SECOND_SPECIALIST
 from tests.helpers import KHAI_SINH, dossier, event_kinds, open_tasks, receive_sample
 from tests.page_helpers import csrf_from, flashes, login, post, text

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.dossiers.runtime import schema_validator
+from engine.dossiers.tasks import validate_form
 from engine.errors import FormValidationError
-from engine.runtime import schema_validator
-from engine.tasks import validate_form
 from web import forms_render
 
 ROOT = Path(__file__).resolve().parent.parent

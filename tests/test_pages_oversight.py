@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from engine.db.models import Dossier, Event, Notification
-from engine.sweep import sweep
+from engine.worker.sweep import sweep
 from tests.helpers import HO_KINH_DOANH, receive_sample
 from tests.page_helpers import flashes, login, post, text
 
@@ -163,7 +163,7 @@ def test_english_switch(app, late):
 
 
 def test_province_auditor_filters_by_agency(app, ctx, late, client):
-    from engine.org import issue_token
+    from engine.org.directory import issue_token
 
     auditor = officer(app, "tinh.kiemsoat")
     assert late in text(auditor.get(f"{NC_PAGE}?agency=000.00.31.H99"))

@@ -174,8 +174,7 @@ def test_the_forms_font_is_served_by_the_app(app):
 
 
 def test_a_second_supplement_request_is_its_own_form_02(app, ctx, people, clock, week):
-    from engine import dossiers
-
+    from engine.dossiers import actions as dossiers
     clock.set_local("2026-12-14T10:00")
     second = {"reason": "Ngành nghề kinh doanh cần giấy phép con", "missing": ["Giấy phép kinh doanh có điều kiện"]}
     dossiers.request_supplement(ctx, people("xa.motcua"), week["B"], second)

@@ -17,17 +17,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
 
-from engine import tasks
 from engine.db.migrate import current_revision, upgrade
 from engine.db.models import Base, Deadline, Event
 from engine.db.session import Database
+from engine.dossiers import tasks
+from engine.dossiers.store import lock_dossier
 from engine.enums import EventKind
 from engine.errors import Conflict
-from engine.store import lock_dossier
-from engine.sweep import sweep
+from engine.worker.sweep import sweep
 from tests.db_backends import POSTGRES
 from tests.helpers import open_tasks, receive_sample
-from tests.server_process import Process, environment, BIN
+from tests.server_process import BIN, Process, environment
 
 
 @pytest.fixture

@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from engine import dossiers
-from engine.demo import package_dirs
+from engine.demo.organisation import package_dirs
+from engine.demo.walkthrough import complete_open_steps, walk
+from engine.dossiers import actions as dossiers
+from engine.dossiers.events import verify_chain
+from engine.dossiers.reception import receive
+from engine.dossiers.store import load_dossier
 from engine.enums import DossierStatus, EventKind, NonconformityStatus, Outcome
-from engine.events import verify_chain
 from engine.procedures.card import load_package
-from engine.reception import receive
 from engine.procedures.validator import validate_package
-from engine.store import load_dossier
-from engine.sweep import sweep
-from engine.walkthrough import complete_open_steps, walk
+from engine.worker.sweep import sweep
 from tests.conftest import PROCESSES
 from tests.helpers import all_tasks, dossier, event_kinds, nonconformities, open_tasks, request
 

@@ -7,10 +7,10 @@ import shutil
 import pytest
 from sqlalchemy import select
 
-from engine import publishing
 from engine.db.models import ProcedureVersion
+from engine.demo.walkthrough import complete_open_steps
 from engine.errors import NotAuthorized, PackageError
-from engine.walkthrough import complete_open_steps
+from engine.procedures import publishing
 from tests.conftest import PROCESSES
 from tests.helpers import KHAI_SINH, dossier, open_tasks, receive_sample
 

@@ -7,11 +7,11 @@ import threading
 
 import pytest
 
-from engine import org
+from engine.dossiers.reception import receive
 from engine.enums import DossierStatus, EventKind
 from engine.errors import InvalidInput, InvalidState, NotAuthorized, NotFound
-from engine.reception import receive
-from engine.security import verify_pin
+from engine.org import directory as org
+from engine.org.security import verify_pin
 from tests.conftest import FOREIGN_XA, local
 from tests.helpers import HO_KINH_DOANH, KHAI_SINH, denials, dossier, event_kinds, open_tasks, receive_sample, request
 

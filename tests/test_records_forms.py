@@ -8,14 +8,22 @@ from datetime import date
 
 import pytest
 
+from engine.dossiers.views import dossier_detail
 from engine.errors import InvalidInput, NotAuthorized, NotFound
-from engine.forms import dossier_form, forms_of
-from engine.registers import control_slips, parse_period, readable_agencies, tracking_book
-from engine.views import dossier_detail
+from engine.records.forms import dossier_form, forms_of
+from engine.records.registers import control_slips, parse_period, readable_agencies, tracking_book
 from tests.conftest import FOREIGN_XA, local
 from tests.helpers import denials
 from tests.records_scenario import (
-    APOLOGY_REASON, DESK, INCOMPLETE, REFUSAL_REASON, REJECTION_REASON, SUPPLEMENT, WITHDRAWAL_REASON, XA, seed_week,
+    APOLOGY_REASON,
+    DESK,
+    INCOMPLETE,
+    REFUSAL_REASON,
+    REJECTION_REASON,
+    SUPPLEMENT,
+    WITHDRAWAL_REASON,
+    XA,
+    seed_week,
 )
 
 WEEK = ("2026-12-07", "2026-12-11")

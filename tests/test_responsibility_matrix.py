@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import pytest
 
-from engine import dossiers, registers, tasks
-from engine.authz import Action
+from engine import kpis
+from engine.demo.walkthrough import complete_open_steps
+from engine.dossiers import actions as dossiers
+from engine.dossiers import tasks
+from engine.dossiers.reception import receive
+from engine.dossiers.views import dossier_detail
 from engine.errors import NotAuthorized
-from engine.reception import receive
-from engine.views import dossier_detail
-from engine.walkthrough import complete_open_steps
+from engine.notify import admin as outbox_admin
+from engine.org.authz import Action
+from engine.quality import nonconformities
+from engine.records import auditlog, registers
+from tests import oversight_helpers as oversight
 from tests.conftest import FOREIGN_PREFIX, local
 from tests.helpers import denials, dossier, open_tasks, request
-from tests import oversight_helpers as oversight
-from engine import auditlog, kpis, nonconformities
-from engine.notify import admin as outbox_admin
 
 ROLES = {
     "desk": "motcua",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 
-from engine import security
-from engine.security import PIN_HASH_PREFIX, decoy_pin_hash, hash_pin, verify_pin
+from engine.org import security
+from engine.org.security import PIN_HASH_PREFIX, decoy_pin_hash, hash_pin, verify_pin
 
 
 def test_pin_hash_is_keyed_and_bound_to_the_code(monkeypatch):

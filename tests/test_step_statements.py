@@ -8,11 +8,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import event
 
-from engine import tasks
 from engine.db.models import Task
+from engine.demo.walkthrough import eligible_actor, open_task_ids, sample_data
+from engine.dossiers import tasks
+from engine.dossiers.store import compiled_for
 from engine.enums import DossierStatus
-from engine.store import compiled_for
-from engine.walkthrough import eligible_actor, open_task_ids, sample_data
 from tests.helpers import dossier, open_tasks, receive_sample
 
 SPECIALIST = "xa.vp.chuyenvien"

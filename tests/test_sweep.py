@@ -7,11 +7,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine import dossiers, publishing, tasks
 from engine.db.models import Deadline
+from engine.dossiers import actions as dossiers
+from engine.dossiers import tasks
+from engine.dossiers.reception import receive
 from engine.enums import DossierStatus, EventKind, Outcome
-from engine.reception import receive
-from engine.sweep import run_worker, sweep
+from engine.procedures import publishing
+from engine.worker.sweep import run_worker, sweep
 from tests.conftest import ROOT, local
 from tests.helpers import HO_KINH_DOANH, dossier, event_kinds, nonconformities, open_tasks, receive_sample, request
 

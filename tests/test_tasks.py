@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from engine import tasks
+from engine.dossiers import tasks
 from engine.enums import DossierStatus, EventKind, Outcome, TaskState
 from engine.errors import Conflict, FormValidationError, InvalidInput, InvalidState, NotAuthorized, NotFound
 from tests.helpers import all_tasks, dossier, event_kinds, open_tasks, receive_sample

@@ -1,14 +1,14 @@
 """Who is calling: a browser session (Flask-Login) or an API bearer token. Authority itself is the
-engine's business (engine.authz); the web layer only establishes identity."""
+engine's business (engine.org.authz); the web layer only establishes identity."""
 
 from __future__ import annotations
 
 from flask import current_app, g, request
 from flask_login import UserMixin, current_user
 
-from engine import org
-from engine.actors import Actor
 from engine.errors import AuthenticationFailed
+from engine.org import directory as org
+from engine.org.actors import Actor
 from web.extensions import login_manager
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from engine.db.session import database_url_from_env
-from engine.security import server_secret
+from engine.org.security import server_secret
 from engine.settings import env_int
 
 

@@ -11,10 +11,17 @@ import segno
 from flask import current_app
 from markupsafe import Markup
 
-from engine.calendar import LOCAL_TZ
-from engine.durations import MINUTES_PER_WORKING_DAY, parse_duration
+from engine.clock.calendar import LOCAL_TZ
+from engine.clock.durations import MINUTES_PER_WORKING_DAY, parse_duration
 from engine.enums import (
-    DOSSIER_STATUS_LABELS_VI, OUTCOME_LABELS_VI, ROLE_LABELS_VI, DossierStatus, EventKind, Outcome, Role, TaskState,
+    DOSSIER_STATUS_LABELS_VI,
+    OUTCOME_LABELS_VI,
+    ROLE_LABELS_VI,
+    DossierStatus,
+    EventKind,
+    Outcome,
+    Role,
+    TaskState,
 )
 from engine.errors import InvalidDuration
 from web.i18n import current_language, translate

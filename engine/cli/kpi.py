@@ -1,10 +1,12 @@
-"""``motcua kpi …``: the KPI tallies at the command line (registered on engine.cli's group)."""
+"""``motcua kpi …``: the KPI tallies at the command line (registered by engine/cli/main.py)."""
 
 from __future__ import annotations
 
 import time
 
 import click
+
+from engine.cli import common
 
 
 @click.group(help="Chỉ số KPI / KPI tallies.")
@@ -14,10 +16,9 @@ def kpi() -> None:
 
 @kpi.command("rebuild", help="Tính lại bảng tổng hợp KPI từ hồ sơ / recompute the KPI tallies from the records.")
 def kpi_rebuild() -> None:
-    from engine.cli import _ctx
     from engine.kpis.tally import rebuild
 
     started = time.perf_counter()
-    with _ctx().db.transaction() as session:
+    with common.context().db.transaction() as session:
         count = rebuild(session)
     click.echo(f"{count} hồ sơ đã tổng hợp lại / dossiers tallied again ({time.perf_counter() - started:.1f} s)")

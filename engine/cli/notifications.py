@@ -3,29 +3,12 @@
 from __future__ import annotations
 
 import sys
-from functools import wraps
 
 import click
 
-from engine.calendar import LOCAL_TZ
-
-
-def _ctx():
-    from engine.cli import _ctx as context
-
-    return context()
-
-
-def _friendly(func):
-    """engine.cli's error handling, looked up at call time (engine.cli imports this module)."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        from engine.cli import friendly_errors
-
-        return friendly_errors(func)(*args, **kwargs)
-
-    return wrapper
+from engine.cli import common
+from engine.cli.common import friendly_errors
+from engine.clock.calendar import LOCAL_TZ
 
 
 @click.group(help="Hộp thư đi / the notifications outbox.")
@@ -36,11 +19,11 @@ def notifications() -> None:
 @notifications.command("list", help="Liệt kê thông báo, mới nhất trước / list messages, newest first.")
 @click.option("--status", default=None, help="pending, sending, sent, failed")
 @click.option("--limit", default=50, show_default=True, type=int)
-@_friendly
+@friendly_errors
 def notifications_list(status: str | None, limit: int) -> None:
     from engine.notify.admin import list_outbox
 
-    page = list_outbox(_ctx(), None, status, limit=limit)
+    page = list_outbox(common.context(), None, status, limit=limit)
     for row in page.rows:
         created = row["created_at"].astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
         click.echo(f"#{row['id']:<6} {row['status']:<8} {row['channel']:<8} {row['attempts']} lần  {created}  "
@@ -54,11 +37,11 @@ def notifications_list(status: str | None, limit: int) -> None:
 @notifications.command("retry", help="Gửi lại thông báo lỗi / retry failed messages.")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--failed", "all_failed", is_flag=True, help="Mọi thông báo lỗi / every failed message.")
-@_friendly
+@friendly_errors
 def notifications_retry(ids: tuple[int, ...], all_failed: bool) -> None:
     from engine.notify.admin import failed_ids, retry
 
-    ctx = _ctx()
+    ctx = common.context()
     targets = list(ids) + (failed_ids(ctx) if all_failed else [])
     if not targets:
         click.echo("Hãy nêu mã thông báo hoặc --failed / give message ids or --failed.", err=True)
@@ -69,12 +52,12 @@ def notifications_retry(ids: tuple[int, ...], all_failed: bool) -> None:
 
 
 @notifications.command("deliver", help="Gửi ngay các thông báo đến hạn / deliver due messages once.")
-@_friendly
+@friendly_errors
 def notifications_deliver() -> None:
     from engine.notify.delivery import RetryPolicy, deliver_due
     from engine.notify.senders import senders_from_env
 
-    report = deliver_due(_ctx(), senders_from_env(), RetryPolicy.from_env())
+    report = deliver_due(common.context(), senders_from_env(), RetryPolicy.from_env())
     click.echo(f"đã gửi / sent {report.sent}, thử lại sau / retry later {report.retried}, lỗi / failed {report.failed}")
 
 
@@ -82,9 +65,9 @@ def notifications_deliver() -> None:
 @click.argument("username")
 @click.option("--email", default=None)
 @click.option("--phone", default=None)
-@_friendly
+@friendly_errors
 def notifications_contact(username: str, email: str | None, phone: str | None) -> None:
     from engine.notify.admin import set_contact
 
-    set_contact(_ctx(), username, {"email": email, "phone": phone})
+    set_contact(common.context(), username, {"email": email, "phone": phone})
     click.echo(f"{username}: {email or '—'} {phone or ''}".rstrip())

@@ -1,6 +1,6 @@
-"""``motcua procedures export | import | migrate``: the designer's package and migration commands.
-
-Run by the system administrator (no designer account: the audit log records "system")."""
+"""``motcua procedures validate | publish | export | import | migrate``: procedure packages, their versions and
+the migration of running dossiers. Run by the system administrator (no designer account: the audit log
+records "system")."""
 
 from __future__ import annotations
 
@@ -9,10 +9,47 @@ from pathlib import Path
 
 import click
 
-from engine import cli as base
-from engine.cli import friendly_errors, procedures
+from engine.cli import common
+from engine.cli.common import friendly_errors
 from engine.errors import PackageError
 from engine.procedures.zipio import MAX_ZIP_BYTES, too_large
+
+
+@click.group(help="Thủ tục hành chính / procedure packages.")
+def procedures() -> None:
+    pass
+
+
+@procedures.command("validate", help="Kiểm tra gói thủ tục / validate procedure package folders.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def procedures_validate(paths: tuple[Path, ...]) -> None:
+    from engine.procedures.validator import validate_package
+
+    failed = False
+    for path in paths:
+        problems = [p for p in validate_package(path) if p.severity == "error"]
+        if problems:
+            failed = True
+            click.echo(f"✗ {path}: {len(problems)} lỗi / problem(s)")
+            for problem in problems:
+                click.echo(f"  {problem}")
+        else:
+            click.echo(f"✓ {path}: hợp lệ / valid")
+    sys.exit(1 if failed else 0)
+
+
+@procedures.command("publish", help="Ban hành phiên bản mới / publish procedure package folders.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--note", default="", help="Ghi chú thay đổi / change note.")
+@friendly_errors
+def procedures_publish(paths: tuple[Path, ...], note: str) -> None:
+    from engine.procedures.publishing import publish
+
+    ctx = common.context()
+    for path in paths:
+        result = publish(ctx, path, note=note)
+        state = "đã ban hành / published" if result.created else "không đổi / unchanged"
+        click.echo(f"{result.code} ({result.slug}) v{result.number} {result.content_hash[:12]} — {state}")
 
 
 def _problems(err: PackageError) -> None:
@@ -29,9 +66,9 @@ def _problems(err: PackageError) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @friendly_errors
 def procedures_export(code: str, number: int | None, output: Path) -> None:
-    from engine.package_io import export_version
+    from engine.design.packages import export_version
 
-    name, data = export_version(base._ctx(), None, code, number)
+    name, data = export_version(common.context(), None, code, number)
     output.write_bytes(data)
     click.echo(f"{name} → {output} ({len(data)} byte)")
 
@@ -42,13 +79,13 @@ def procedures_export(code: str, number: int | None, output: Path) -> None:
 @click.option("--note", default="", help="Ghi chú thay đổi (bắt buộc khi ban hành) / change note.")
 @friendly_errors
 def procedures_import(path: Path, publish: bool, note: str) -> None:
-    from engine.package_io import import_package
+    from engine.design.packages import import_package
 
     size = path.stat().st_size
     if size > MAX_ZIP_BYTES:  # refused before the file is read
         raise too_large(size, MAX_ZIP_BYTES)
     try:
-        result = import_package(base._ctx(), None, path.read_bytes(), publish=publish, note=note)
+        result = import_package(common.context(), None, path.read_bytes(), publish=publish, note=note)
     except PackageError as err:
         _problems(err)
     if result.publication is not None:
@@ -67,9 +104,9 @@ def procedures_import(path: Path, publish: bool, note: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Chỉ kiểm tra, không chuyển / check only.")
 @friendly_errors
 def procedures_migrate(code: str, to_number: int, dry_run: bool) -> None:
-    from engine.migration import migrate
+    from engine.design.migration import migrate
 
-    report = migrate(base._ctx(), None, code, to_number, dry_run=dry_run)
+    report = migrate(common.context(), None, code, to_number, dry_run=dry_run)
     for d in report.dossiers:
         verdict = "đã chuyển / migrated" if d.migrated else ("chuyển được / can move" if d.can_move else "KHÔNG / blocked")
         click.echo(f"{d.code} v{d.from_version} → v{d.to_version}: {verdict}")

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from engine.durations import WorkDuration, parse_duration
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.enums import Outcome
 from engine.errors import InvalidInput
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from engine.calendar import WorkingCalendar
+from engine.clock.calendar import WorkingCalendar
 from engine.db.models import Dossier, Event, Task
 from engine.enums import EventKind
 

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from engine.context import EngineContext
 from engine.db.models import Agency, Unit, User, UserRole
 from engine.enums import AgencyLevel, Role
-from engine.org import add_agency, add_unit, add_user
-from engine.publishing import Publication, publish
-from engine.security import hash_password
+from engine.org.directory import add_agency, add_unit, add_user
+from engine.org.security import hash_password
+from engine.procedures.publishing import Publication, publish
 
 PROVINCE = "000.00.00.H99"
 SO_TU_PHAP = "000.00.02.H99"

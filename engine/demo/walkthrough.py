@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from engine import dossiers, tasks
-from engine.actors import Actor
 from engine.context import EngineContext
 from engine.db.models import Dossier, Task, User, UserRole
+from engine.dossiers import actions as dossiers
+from engine.dossiers import tasks
+from engine.dossiers.reception import Receipt, receive
+from engine.dossiers.store import compiled_for
 from engine.enums import OPEN_TASK_STATES, DossierStatus
-from engine.reception import Receipt, receive
-from engine.store import compiled_for
+from engine.org.actors import Actor
 
 MAX_STEPS = 50
 SAMPLE_TEXT = "Đã kiểm tra, đủ điều kiện theo quy định."

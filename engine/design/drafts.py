@@ -14,23 +14,30 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actors import SYSTEM_NAME, Actor
-from engine.audit import audit, guarded_transaction
-from engine.authz import check_designer
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.context import EngineContext
 from engine.db.models import Procedure, ProcedureDraft, ProcedureVersion
-from engine.durations import WorkDuration, parse_duration
 from engine.enums import DraftStatus
 from engine.errors import (
-    AlreadyExists, Conflict, InvalidDuration, InvalidInput, InvalidState, NotFound, PackageError, TooLarge,
+    AlreadyExists,
+    Conflict,
+    InvalidDuration,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    PackageError,
+    TooLarge,
 )
+from engine.org.actors import SYSTEM_NAME, Actor
+from engine.org.audit import audit, guarded_transaction
+from engine.org.authz import check_designer
 from engine.procedures import Problem, errors
 from engine.procedures.bpmn import load_model
 from engine.procedures.card import CARD_FILE, FORMS_DIR, MAX_CARD_BYTES, MAX_FILES, MAX_FORM_BYTES, build_package
 from engine.procedures.card_edit import card_fields, update_card
 from engine.procedures.gate import bpmn_refusals
+from engine.procedures.publishing import Publication, store_version
 from engine.procedures.validator import longest_deadline_path, validate_files
-from engine.publishing import Publication, store_version
 
 EDIT = "edit_procedure"
 _TASK_ID = re.compile(r"^[A-Za-z_][\w.\-]{0,119}$")

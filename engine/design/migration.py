@@ -23,24 +23,32 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from uuid import UUID
 
-from sqlalchemy import select, update
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select, update
 
-from engine.actors import Actor
-from engine.audit import audit, guarded_transaction
-from engine.authz import check_designer
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Procedure, ProcedureVersion, Task
-from engine.durations import WorkDuration, parse_duration
+from engine.dossiers.events import record
+from engine.dossiers.runtime import (
+    _REGISTRY,
+    SPEC_CACHE,
+    CompiledProcedure,
+    advance,
+    dump_state,
+    load_state,
+    waiting_timers,
+)
+from engine.dossiers.steps import check_lanes_resolvable, sync
+from engine.dossiers.store import load_dossier, save_workflow
 from engine.enums import OPEN_TASK_STATES, DeadlineKind, DossierStatus, EventKind
 from engine.errors import InvalidInput, InvalidState, MotcuaError, NotFound
-from engine.events import record
+from engine.org.actors import Actor
+from engine.org.audit import audit, guarded_transaction
+from engine.org.authz import check_designer
 from engine.procedures.spiff import lane_of, step_properties
-from engine.runtime import _REGISTRY, SPEC_CACHE, CompiledProcedure, advance, dump_state, load_state, waiting_timers
-from engine.steps import check_lanes_resolvable, sync
-from engine.store import load_dossier, save_workflow
 
 MIGRATE = "migrate"
 # Dossiers whose workflow runs (submitted/incomplete ones have none yet: they start on the version in force).

@@ -12,23 +12,29 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from engine.actors import Actor
-from engine.audit import audit, guarded_transaction
-from engine.authz import check_designer
 from engine.context import EngineContext
 from engine.db.models import Procedure, ProcedureDraft, ProcedureVersion
-from engine.drafts import check, draft_files, load_draft, new_draft
+from engine.design.drafts import check, draft_files, load_draft, new_draft
 from engine.errors import InvalidInput, NotFound, PackageError
+from engine.org.actors import Actor
+from engine.org.audit import audit, guarded_transaction
+from engine.org.authz import check_designer
 from engine.procedures import Problem, errors
 from engine.procedures.bpmn import MAX_BPMN_BYTES
 from engine.procedures.card import (
-    CARD_FILE, FORMS_DIR, MAX_CARD_BYTES, MAX_FORM_BYTES, _normalise_files, build_package, collect_package,
+    CARD_FILE,
+    FORMS_DIR,
+    MAX_CARD_BYTES,
+    MAX_FORM_BYTES,
+    _normalise_files,
+    build_package,
+    collect_package,
 )
 from engine.procedures.card_edit import card_fields
 from engine.procedures.gate import bpmn_refusals
+from engine.procedures.publishing import Publication, store_version
 from engine.procedures.validator import validate_files
 from engine.procedures.zipio import guess_slug, read_zip, write_zip
-from engine.publishing import Publication, store_version
 
 IMPORT = "import_procedure"
 

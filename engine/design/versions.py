@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import check_designer
 from engine.context import EngineContext
 from engine.db.models import Dossier, Procedure, ProcedureDraft, ProcedureVersion
-from engine.drafts import load_draft
+from engine.design.drafts import load_draft
 from engine.enums import OPEN_DOSSIER_STATUSES, VERSION_STATUS_LABELS_VI, DraftStatus, VersionStatus
 from engine.errors import NotFound, UnsafeExpression
-from engine.expressions import compile_expression
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import check_designer
 from engine.procedures.card_edit import card_fields
 from engine.procedures.diff import Side, diff_versions
+from engine.procedures.expressions import compile_expression
 
 READ = "read_procedures"
 

@@ -8,22 +8,27 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_dossier
-from engine.calendar import WorkingCalendar
+from engine.clock.calendar import WorkingCalendar
+from engine.clock.worktime import stamp_resolution
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Task
+from engine.dossiers.events import record
+from engine.dossiers.runtime import ready_user_tasks
+from engine.dossiers.steps import close_deadlines, open_tasks
+from engine.dossiers.store import dossier_tasks, load_dossier, load_workflow, save_workflow
 from engine.enums import (
-    IN_PROCESS_STATUSES, OPEN_DOSSIER_STATUSES, DeadlineKind, DossierStatus, EventKind, TaskState,
+    IN_PROCESS_STATUSES,
+    OPEN_DOSSIER_STATUSES,
+    DeadlineKind,
+    DossierStatus,
+    EventKind,
+    TaskState,
 )
 from engine.errors import InvalidInput, InvalidState
-from engine.events import record
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_dossier
 from engine.schemas import ApologySchema, ReasonSchema, SupplementRequestSchema, SupplementSchema, load
-from engine.steps import close_deadlines, open_tasks
-from engine.store import dossier_tasks, load_dossier, load_workflow, save_workflow
-from engine.runtime import ready_user_tasks
-from engine.worktime import stamp_resolution
 
 MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY = 8 * 60  # "at least one working day before the appointment"
 SUPPLEMENTABLE = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})

@@ -9,17 +9,17 @@ from __future__ import annotations
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor
-from engine.authz import Action, may_on_dossier
 from engine.db.models import Dossier, Escalation, Task
 from engine.db.once import insert_once
-from engine.dossiers import MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY
+from engine.dossiers.actions import MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY
+from engine.dossiers.steps import open_tasks
+from engine.dossiers.store import lock_dossier
 from engine.enums import OPEN_TASK_STATES, DossierStatus, EscalationKind, NotificationTopic, Role
 from engine.notify import messages
 from engine.notify.outbox import notify_officers
 from engine.notify.recipients import role_holders, unit_names
-from engine.steps import open_tasks
-from engine.store import lock_dossier
+from engine.org.actors import Actor
+from engine.org.authz import Action, may_on_dossier
 
 NOTICE = f"PT{MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY}M"  # one working day
 PROMPTABLE = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})
@@ -89,7 +89,7 @@ def _why(task: Task, dossier: Dossier, now, units: dict[int, str]) -> str:
 
 
 def apology_signers(session: Session, dossier: Dossier, tasks: list[Task], late: list[Task]) -> list[tuple]:
-    """(user, unit name, basis) of everyone who may sign the apology (engine.authz decides), the heads of
+    """(user, unit name, basis) of everyone who may sign the apology (engine.org.authz decides), the heads of
     the lagging steps' units first, then the agency's leaders."""
     units = unit_names(session, [t.unit_id for t in late])
     found, seen = [], set()

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.db.models import DossierCounter
 
 SEQUENCE_DIGITS = 4

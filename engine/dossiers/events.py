@@ -7,15 +7,15 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.actors import SYSTEM_NAME, Actor
 from engine.db.models import Dossier, Event
 from engine.enums import EventKind
-from engine.notify.citizen import on_event as notify_citizen
 from engine.kpis import tally as kpi_tally
+from engine.org.actors import SYSTEM_NAME, Actor
 
 GENESIS_HASH = "0" * 64
 # Events are only ever appended, never read back in the transaction that writes them: one prepared Core
@@ -36,6 +36,19 @@ class RecordedEvent:
     payload: dict
     prev_hash: str
     hash: str
+
+
+Subscriber = Callable[[Session, Dossier, RecordedEvent], None]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> Subscriber:
+    """Call ``subscriber`` for every event recorded from now on, inside the recording transaction (so what it
+    writes commits with the event, or neither does). Subscribers register when their module is imported
+    (engine/dossiers/__init__.py imports them): the event log knows no subscriber by name."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
+    return subscriber
 
 
 def event_hash(prev_hash: str, dossier_code: str, seq: int, kind: str, actor_name: str, at: datetime,
@@ -61,7 +74,8 @@ def record(session: Session, dossier: Dossier, kind: EventKind, actor: Actor | N
                           actor_name=actor_name, at=at, payload=payload, prev_hash=prev, hash=digest)
     session.connection().execute(_INSERT, vars(event))
     dossier.last_event_seq, dossier.last_event_hash = seq, digest
-    notify_citizen(session, dossier, event)  # the outbox row commits with the event, or neither does
+    for subscriber in _subscribers:  # the citizen's notices (engine.dossiers.notices)
+        subscriber(session, dossier, event)
     kpi_tally.touch(session, dossier, kind)  # its KPI tallies are refreshed as this transaction commits
     return event
 

@@ -8,11 +8,11 @@ from enum import StrEnum
 
 from sqlalchemy import and_, func, or_, select
 
-from engine.actors import Actor
 from engine.context import EngineContext
 from engine.db.models import Task
 from engine.enums import OPEN_TASK_STATES, Role, TaskState
 from engine.errors import InvalidInput, NotAuthorized, parse_choice
+from engine.org.actors import Actor
 from engine.paging import DEFAULT_PAGE_SIZE, check_paging
 
 DEFAULT_DUE_SOON_HOURS = 8

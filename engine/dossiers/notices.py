@@ -1,22 +1,18 @@
 """Citizens hear of their dossier when it is received, when something must be supplemented, when the
 result (or a refusal) is ready, and when the agency apologises with a new appointment — by email and by
-SMS when the applicant gave an address or number. Driven by the event log: ``engine.events.record``
-calls ``on_event`` for every event, inside the same transaction."""
+SMS when the applicant gave an address or number. Driven by the event log: ``on_event`` subscribes to
+``engine.dossiers.events`` and runs for every event, inside the transaction that records it."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dossier
+from engine.dossiers.events import RecordedEvent, subscribe
+from engine.dossiers.store import compiled_for
 from engine.enums import EventKind, NotificationChannel, NotificationTopic
 from engine.notify import messages
 from engine.notify.outbox import enqueue
-from engine.store import compiled_for
-
-if TYPE_CHECKING:  # engine.events calls this module
-    from engine.events import RecordedEvent
 
 TOPICS = {
     EventKind.RECEIVED: NotificationTopic.RECEIVED,
@@ -36,6 +32,7 @@ def contacts(applicant: dict) -> list[tuple[NotificationChannel, str]]:
     return found
 
 
+@subscribe
 def on_event(session: Session, dossier: Dossier, event: RecordedEvent) -> None:
     topic = TOPICS.get(EventKind(event.kind))
     if topic is None:

@@ -7,21 +7,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_dossier
 from engine.context import EngineContext
 from engine.db.models import Dossier, Task
+from engine.dossiers.actions import require_status
+from engine.dossiers.events import record
+from engine.dossiers.reception import new_dossier, procedure_for, start_processing
+from engine.dossiers.steps import close_deadlines
+from engine.dossiers.store import dossier_not_found, dossier_tasks, load_dossier
 from engine.enums import Channel, DossierStatus, EventKind, Role, TaskState
 from engine.errors import InvalidInput
-from engine.events import record
-from engine.org import agency_by_code
-from engine.reception import new_dossier, procedure_for, start_processing
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_dossier
+from engine.org.directory import agency_by_code
+from engine.org.security import new_pin, verify_pin
 from engine.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
-from engine.security import new_pin, verify_pin
-from engine.steps import close_deadlines
-from engine.store import dossier_not_found, dossier_tasks, load_dossier
-from engine.dossiers import require_status
 
 RECEPTION_STEP = "kiem_tra_tiep_nhan"
 RECEPTION_STEP_NAME = "Kiểm tra, tiếp nhận hồ sơ trực tuyến"

@@ -8,22 +8,22 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_receive
-from engine.codes import next_code
 from engine.context import EngineContext
 from engine.db.models import Agency, Deadline, Dossier
+from engine.dossiers.codes import next_code
+from engine.dossiers.events import record
+from engine.dossiers.runtime import SPEC_CACHE, start_workflow
+from engine.dossiers.steps import check_lanes_resolvable, sync
+from engine.dossiers.store import save_workflow
 from engine.enums import DeadlineKind, DossierStatus, EventKind
 from engine.errors import InvalidInput, MotcuaError
-from engine.events import record
-from engine.org import agency_by_code
-from engine.publishing import current_version
-from engine.runtime import SPEC_CACHE, start_workflow
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_receive
+from engine.org.directory import agency_by_code
+from engine.org.security import hash_pin, new_pin
+from engine.procedures.publishing import current_version
 from engine.schemas import ReceiveSchema, load
-from engine.security import hash_pin, new_pin
-from engine.steps import check_lanes_resolvable, sync
-from engine.store import save_workflow
 
 
 @dataclass(frozen=True)

@@ -20,14 +20,14 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState as SpiffState
 
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.db.models import ProcedureVersion
-from engine.durations import WorkDuration, parse_duration
 from engine.enums import EndOutcome
 from engine.procedures.card import LaneRule, ProcedurePackage, load_package_from_files
 from engine.procedures.spiff import SCRIPT_ENGINE, lane_of, parse_process, step_properties
 
 STATE_COMPRESSION_LEVEL = 6
-# Timers never fire on Spiff's wall clock: the sweep fires them on working time (engine.sweep).
+# Timers never fire on Spiff's wall clock: the sweep fires them on working time (engine.worker.sweep).
 NEVER = "9999-12-31T00:00:00+00:00"
 FIRE_NOW = "2000-01-01T00:00:00+00:00"
 

@@ -9,20 +9,31 @@ from datetime import datetime
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor
-from engine.authz import agency_chain
-from engine.calendar import LOCAL_TZ, WorkingCalendar
+from engine.clock.calendar import LOCAL_TZ, WorkingCalendar
+from engine.clock.worktime import stamp_resolution
 from engine.db.models import Agency, Deadline, Dossier, Nonconformity, Task, Unit
+from engine.dossiers.events import record
+from engine.dossiers.runtime import (
+    CompiledProcedure,
+    end_outcome,
+    ready_user_tasks,
+    task_lane,
+    timer_expression,
+    waiting_timers,
+)
 from engine.enums import (
-    OPEN_TASK_STATES, DeadlineKind, DossierStatus, EndOutcome, EventKind, NonconformityStatus, TaskState,
+    OPEN_TASK_STATES,
+    DeadlineKind,
+    DossierStatus,
+    EndOutcome,
+    EventKind,
+    NonconformityStatus,
+    TaskState,
 )
 from engine.errors import InvalidState
-from engine.events import record
+from engine.org.actors import Actor
+from engine.org.authz import agency_chain
 from engine.procedures.card import LaneRule
-from engine.runtime import (
-    CompiledProcedure, end_outcome, ready_user_tasks, task_lane, timer_expression, waiting_timers,
-)
-from engine.worktime import stamp_resolution
 
 RECEPTION_LANE_LABEL = "Tiếp nhận"
 

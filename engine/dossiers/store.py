@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.db.models import Dossier, Task
+from engine.dossiers.runtime import SPEC_CACHE, CompiledProcedure, dump_state, load_state
 from engine.errors import NotFound
-from engine.runtime import SPEC_CACHE, CompiledProcedure, dump_state, load_state
 from engine.settings import env_int
 
 

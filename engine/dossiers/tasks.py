@@ -5,23 +5,23 @@ from __future__ import annotations
 from uuid import UUID
 
 from jsonschema import Draft202012Validator
-from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState as SpiffState
+from sqlalchemy import select
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_task, may_work_task
+from engine.clock.worktime import step_working_minutes
 from engine.context import EngineContext
 from engine.db.models import Task, User
+from engine.dossiers.events import record
+from engine.dossiers.inbox import InboxRow, available, inbox_row
+from engine.dossiers.runtime import advance
+from engine.dossiers.steps import close_deadlines, raise_nonconformity, sync
+from engine.dossiers.store import load_task, load_workflow, save_workflow, task_of, try_lock_dossier
 from engine.enums import OPEN_TASK_STATES, DossierStatus, EventKind, Outcome, TaskState
 from engine.errors import Conflict, FormValidationError, InvalidInput, InvalidState
-from engine.events import record
-from engine.inbox import InboxRow, available, inbox_row
-from engine.runtime import advance
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_task, may_work_task
 from engine.schemas import CompleteSchema, load
-from engine.steps import close_deadlines, raise_nonconformity, sync
-from engine.store import load_task, load_workflow, save_workflow, task_of, try_lock_dossier
-from engine.worktime import step_working_minutes
 
 # How many of the pool's most urgent steps one "take the next step" tries before calling the pool busy.
 NEXT_CANDIDATES = 20

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.actors import Actor
-from engine.apology import prompt_for as apology_prompt_for
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_task, check_view, may_on_dossier
 from engine.context import EngineContext
 from engine.db.models import Dossier, Event, Unit
+from engine.dossiers.apology import prompt_for as apology_prompt_for
+from engine.dossiers.online import RECEPTION_STEP
+from engine.dossiers.store import compiled_for, dossier_not_found, dossier_tasks, load_dossier
 from engine.enums import DOSSIER_STATUS_LABELS_VI, OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DossierStatus
 from engine.errors import NotAuthorized
-from engine.online import RECEPTION_STEP
-from engine.security import decoy_pin_hash, verify_pin
-from engine.store import compiled_for, dossier_not_found, dossier_tasks, load_dossier
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_task, check_view, may_on_dossier
+from engine.org.security import decoy_pin_hash, verify_pin
 
 
 def _steps(tasks, units: dict[int, str], actor: Actor | None = None, forms: dict | None = None) -> list[dict]:

@@ -1,5 +1,5 @@
 """The agencies a dossier's or a step's figures roll up to: its own and every one above it (the month
-roll-ups count a subtree under its root). Agencies never move (engine.org only adds them, under a parent),
+roll-ups count a subtree under its root). Agencies never move (engine.org.directory only adds them, under a parent),
 so a lineage read once in a transaction holds for it; the hot path learns them from the rows it already
 reads (``PARENTS`` joins), and only a deeper tree costs a query per level."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from engine.authz import agency_chain
 from engine.db.models import Agency
+from engine.org.authz import agency_chain
 
 DEPTH = 3  # ancestors read with a row (province > district > commune > below fits)
 

@@ -11,11 +11,18 @@ from datetime import date, datetime
 
 from sqlalchemy import bindparam, func, select
 
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.db.models import Dossier, Event, ProcedureVersion, Task
 from engine.db.models.kpi_tallies import (
-    NO_UNIT, WHOLE, KpiDossierDay, KpiDossierMark, KpiDossierMinutes, KpiDossierMonthMinutes, KpiStepDay,
-    KpiStepMinutes, KpiStepMonthMinutes,
+    NO_UNIT,
+    WHOLE,
+    KpiDossierDay,
+    KpiDossierMark,
+    KpiDossierMinutes,
+    KpiDossierMonthMinutes,
+    KpiStepDay,
+    KpiStepMinutes,
+    KpiStepMonthMinutes,
 )
 from engine.db.types import UTCDateTime
 from engine.enums import Channel, DossierStatus, EventKind, Outcome, TaskState

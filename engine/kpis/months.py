@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.kpis.scope import Scope
 
 ONE_DAY = timedelta(days=1)

@@ -10,7 +10,7 @@ from typing import Mapping
 
 from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.errors import InvalidInput
 from engine.schemas import load
 

@@ -1,5 +1,5 @@
 """The read-side use cases of reporting: a KPI report for a scope and period, and what the dashboard offers
-to choose from. Each runs in one transaction, checked by engine.authz (refusals are audit-logged)."""
+to choose from. Each runs in one transaction, checked by engine.org.authz (refusals are audit-logged)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, report_agencies, report_unit_only
 from engine.context import EngineContext
 from engine.db.models import Agency, Procedure, Unit
 from engine.enums import Role
@@ -20,6 +17,9 @@ from engine.kpis.definitions import INDICATORS_766, UNAVAILABLE_766, Kpi, figure
 from engine.kpis.dossier_sql import TOTAL
 from engine.kpis.params import GroupBy, KpiParams
 from engine.kpis.scope import Named, Scope, resolve
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, report_agencies, report_unit_only
 
 
 @dataclass(frozen=True)

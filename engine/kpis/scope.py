@@ -1,4 +1,4 @@
-"""From the asked-for codes to the rows a report covers, checked against the actor's authority (engine.authz)."""
+"""From the asked-for codes to the rows a report covers, checked against the actor's authority (engine.org.authz)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor
-from engine.authz import agencies_below, check_reports, report_unit_only
 from engine.db.models import Agency, Procedure, Unit
 from engine.enums import Role
 from engine.errors import InvalidInput
 from engine.kpis.params import GroupBy, KpiParams, Period, period
+from engine.org.actors import Actor
+from engine.org.authz import agencies_below, check_reports, report_unit_only
 
 
 @dataclass(frozen=True)

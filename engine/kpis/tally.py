@@ -1,6 +1,6 @@
 """Keeping the KPI tallies equal to the records, in the same transaction as every change.
 
-engine.events.record ``touch``es the dossier of each event; just before that transaction commits, the
+engine.dossiers.events.record ``touch``es the dossier of each event; just before that transaction commits, the
 touched dossiers' marks are read again from their raw rows and, where they changed, the old marks are
 subtracted from the tallies and the new ones added (upserts in a fixed table and key order, so concurrent
 writers never deadlock). A kill -9 loses the whole transaction or none of it; ``rebuild`` recomputes

@@ -11,10 +11,16 @@ from datetime import date
 
 from sqlalchemy import case, func, literal, select
 
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.db.models import Dossier, Procedure, ProcedureVersion
 from engine.db.models.kpi_tallies import (
-    NO_UNIT, WHOLE, KpiDossierDay, KpiDossierMinutes, KpiDossierMonthMinutes, KpiStepDay, KpiStepMinutes,
+    NO_UNIT,
+    WHOLE,
+    KpiDossierDay,
+    KpiDossierMinutes,
+    KpiDossierMonthMinutes,
+    KpiStepDay,
+    KpiStepMinutes,
     KpiStepMonthMinutes,
 )
 from engine.kpis import dossier_sql, months, step_sql

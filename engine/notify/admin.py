@@ -6,14 +6,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 
-from engine.actors import Actor
-from engine.audit import audit, guarded_transaction
-from engine.authz import Action, outbox_agency
 from engine.context import EngineContext
 from engine.db.models import Dossier, Notification, Unit, User, UserContact
 from engine.enums import NotificationStatus
 from engine.errors import InvalidState, NotFound, parse_choice
-from engine.org import user_by_username
+from engine.org.actors import Actor
+from engine.org.audit import audit, guarded_transaction
+from engine.org.authz import Action, outbox_agency
+from engine.org.directory import user_by_username
 from engine.paging import DEFAULT_PAGE_SIZE, CountedPage, check_paging
 from engine.schemas import load
 

@@ -7,7 +7,7 @@ import os
 from datetime import datetime
 from urllib.parse import urlencode
 
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.enums import NotificationTopic
 
 PREFIX = "[Một cửa]"

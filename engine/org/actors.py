@@ -1,4 +1,4 @@
-"""Who is acting: a snapshot of a user's identity, agency, unit and roles, checked by engine.authz."""
+"""Who is acting: a snapshot of a user's identity, agency, unit and roles, checked by engine.org.authz."""
 
 from __future__ import annotations
 

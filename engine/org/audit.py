@@ -11,9 +11,9 @@ from typing import Iterator
 
 from sqlalchemy.orm import Session
 
-from engine.actors import SYSTEM_NAME, Actor
 from engine.db.models import AuditEntry
 from engine.errors import NotAuthorized
+from engine.org.actors import SYSTEM_NAME, Actor
 
 
 def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, allowed: bool = True, **detail) -> None:

@@ -12,10 +12,10 @@ from typing import Iterable
 from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor
 from engine.db.models import Agency, Dossier, Nonconformity, Task
 from engine.enums import OPEN_TASK_STATES, Role
 from engine.errors import NotAuthorized
+from engine.org.actors import Actor
 
 
 class Action(StrEnum):

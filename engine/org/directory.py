@@ -7,13 +7,20 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.actors import Actor
-from engine.audit import audit
 from engine.context import EngineContext
 from engine.db.models import Agency, ApiToken, CalendarDay, Unit, User, UserRole
 from engine.enums import Role
 from engine.errors import AlreadyExists, AuthenticationFailed, InvalidInput, NotAuthorized, NotFound
-from engine.security import MIN_PASSWORD_LENGTH, TOKEN_PREFIX_CHARS, hash_password, hash_token, new_token, verify_password
+from engine.org.actors import Actor
+from engine.org.audit import audit
+from engine.org.security import (
+    MIN_PASSWORD_LENGTH,
+    TOKEN_PREFIX_CHARS,
+    hash_password,
+    hash_token,
+    new_token,
+    verify_password,
+)
 
 
 def _require_admin(actor: Actor | None) -> None:

@@ -17,7 +17,7 @@ import defusedxml.ElementTree as defused_et
 from lxml import etree
 
 from engine.errors import PackageError
-from engine.procedures import ERROR, WARNING, Problem
+from engine.procedures.problems import ERROR, WARNING, Problem
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"

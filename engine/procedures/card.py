@@ -18,11 +18,11 @@ from typing import Any, Mapping
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from engine.durations import WorkDuration, parse_duration
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.enums import AgencyLevel, Role
 from engine.errors import InvalidDuration, PackageError
-from engine.procedures import ERROR, WARNING, Problem, errors
 from engine.procedures.bpmn import MAX_BPMN_BYTES, parse_bpmn_xml
+from engine.procedures.problems import ERROR, WARNING, Problem, errors
 
 CARD_FILE = "procedure.toml"
 FORMS_DIR = "forms"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
-from engine.durations import WorkDuration, parse_duration
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.errors import InvalidDuration
 from engine.procedures.bpmn import BpmnModel, FlowNode, Process, SequenceFlow, load_model
 from engine.procedures.validator import longest_deadline_path

@@ -13,12 +13,20 @@ from __future__ import annotations
 from lxml import etree
 
 from engine.errors import PackageError, UnsafeExpression
-from engine.expressions import compile_expression
-from engine.procedures import Problem
 from engine.procedures.bpmn import (
-    _SPIFF_CODE, _VENDOR_CODE_ATTRS, _VENDOR_NS, BPMN_NS, MAX_BPMN_BYTES, REFUSED_TAGS, SPIFF_NS, _owner_id,
-    _timer_literal, parse_bpmn_xml,
+    _SPIFF_CODE,
+    _VENDOR_CODE_ATTRS,
+    _VENDOR_NS,
+    BPMN_NS,
+    MAX_BPMN_BYTES,
+    REFUSED_TAGS,
+    SPIFF_NS,
+    _owner_id,
+    _timer_literal,
+    parse_bpmn_xml,
 )
+from engine.procedures.expressions import compile_expression
+from engine.procedures.problems import Problem
 
 _FIX = ("Xoá phần tử này. Máy chủ không chạy mã từ tệp BPMN: công việc của cán bộ là userTask; rẽ nhánh dùng "
         "exclusiveGateway với điều kiện là biểu thức logic trên dữ liệu hồ sơ.")

@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.actors import SYSTEM_NAME, Actor
-from engine.audit import guarded_transaction, audit
-from engine.authz import check_designer
 from engine.context import EngineContext
 from engine.db.models import Procedure, ProcedureVersion
 from engine.errors import AlreadyExists, NotFound
+from engine.org.actors import SYSTEM_NAME, Actor
+from engine.org.audit import audit, guarded_transaction
+from engine.org.authz import check_designer
 from engine.procedures.card import ProcedurePackage
 from engine.procedures.spiff import lane_of, parse_process, step_properties
 from engine.procedures.validator import validate_or_raise
@@ -50,7 +50,7 @@ def steps_of(package: ProcedurePackage) -> dict[str, dict]:
 
 def publish(ctx: EngineContext, source: str | Path | ProcedurePackage, note: str = "",
             actor: Actor | None = None) -> Publication:
-    """Publish a package folder or a loaded package (a draft is published by engine.drafts.publish_draft)."""
+    """Publish a package folder or a loaded package (a draft is published by engine.design.drafts.publish_draft)."""
     package = source if isinstance(source, ProcedurePackage) else validate_or_raise(source)
     with guarded_transaction(ctx, actor, "publish", package.card.code) as session:
         return store_version(session, ctx, package, note, actor)

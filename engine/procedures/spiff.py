@@ -2,7 +2,7 @@
 
 Spiff evaluates gateway conditions, timer values and loop conditions through its script engine, and
 some code paths call ``script_engine.environment.evaluate`` directly; both are replaced here so every
-evaluation goes through ``engine.expressions`` and every script or service call is refused.
+evaluation goes through ``engine.procedures.expressions`` and every script or service call is refused.
 
 Error choice: inside a workflow, a failing condition raises SpiffWorkflow's ``WorkflowTaskException``
 (so Spiff attaches the task and its trace as for any task error), chained ``from`` the original
@@ -25,10 +25,10 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine import expressions
 from engine.errors import ExpressionError, PackageError, UnsafeExpression
-from engine.procedures import Problem
 from engine.procedures.bpmn import build_model, parse_bpmn_xml
+from engine.procedures import expressions
+from engine.procedures.problems import Problem
 
 # A bare ISO 8601 duration/date in a timer (``PT4H`` rather than the Python literal ``"PT4H"``): designers write
 # both; the bare form is taken as the string itself instead of an unknown variable.

@@ -10,15 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from engine.durations import WorkDuration, parse_duration
+from engine.clock.durations import WorkDuration, parse_duration
 from engine.enums import EndOutcome
 from engine.errors import InvalidDuration, PackageError, UnsafeExpression
-from engine.expressions import compile_expression
-from engine.procedures import ERROR, WARNING, Problem
-from engine.procedures.bpmn import REFUSED_TAGS, FLOW_NODE_TAGS, BpmnModel, Process, build_model, parse_bpmn_xml
+from engine.procedures.bpmn import FLOW_NODE_TAGS, REFUSED_TAGS, BpmnModel, Process, build_model, parse_bpmn_xml
 from engine.procedures.card import (
-    CARD_FILE, PackageParts, ProcedureCard, ProcedurePackage, build_package, collect_package, read_package_dir,
+    CARD_FILE,
+    PackageParts,
+    ProcedureCard,
+    ProcedurePackage,
+    build_package,
+    collect_package,
+    read_package_dir,
 )
+from engine.procedures.expressions import compile_expression
+from engine.procedures.problems import ERROR, WARNING, Problem
 from engine.procedures.spiff import parse_process
 
 _GATEWAYS = {"exclusiveGateway", "inclusiveGateway"}

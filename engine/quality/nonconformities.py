@@ -1,7 +1,7 @@
 """Nonconformity and corrective action (ISO 9001 §10.2, DOMAIN §3): every late step is a nonconformity
-of its lane's unit (raised by engine.steps); the unit's head records the cause and the corrective
+of its lane's unit (raised by engine.dossiers.steps); the unit's head records the cause and the corrective
 action, an auditor of the agency (or above) verifies it and closes it. One with no corrective action
-within ``nc_action_days`` working days is flagged by the worker (engine.escalation)."""
+within ``nc_action_days`` working days is flagged by the worker (engine.worker.escalation)."""
 
 from __future__ import annotations
 
@@ -9,17 +9,17 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
-from engine.actors import Actor
-from engine.audit import audit, guarded_transaction
-from engine.authz import Action, check_nonconformity, may_on_nonconformity, nonconformity_scope
 from engine.context import EngineContext
 from engine.db.models import Agency, Escalation, Nonconformity, Task, Unit, User
 from engine.enums import EscalationKind, NonconformityStatus
 from engine.errors import InvalidState, NotFound, parse_choice
-from engine.escalation import OversightSettings, action_due_at
-from engine.org import agency_by_code
+from engine.org.actors import Actor
+from engine.org.audit import audit, guarded_transaction
+from engine.org.authz import Action, check_nonconformity, may_on_nonconformity, nonconformity_scope
+from engine.org.directory import agency_by_code
 from engine.paging import DEFAULT_PAGE_SIZE, CountedPage, check_paging
 from engine.schemas import MAX_TEXT, REASON_MIN, load
+from engine.worker.escalation import OversightSettings, action_due_at
 
 EDITABLE = frozenset({NonconformityStatus.OPEN, NonconformityStatus.ACTION_RECORDED})
 
@@ -40,7 +40,7 @@ def _status(value: str | None) -> str | None:
 def list_nonconformities(ctx: EngineContext, actor: Actor, *, status: str | None = None, flagged: bool | None = None,
                          agency_code: str | None = None, limit: int = DEFAULT_PAGE_SIZE, offset: int = 0,
                          settings: OversightSettings | None = None) -> CountedPage:
-    """The actor's nonconformities (engine.authz.nonconformity_scope), or one agency's among them, newest
+    """The actor's nonconformities (engine.org.authz.nonconformity_scope), or one agency's among them, newest
     first, by SQL."""
     settings = settings or OversightSettings.from_env()
     calendar, now = ctx.calendar(), ctx.now()

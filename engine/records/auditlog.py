@@ -1,5 +1,5 @@
 """The logs auditors browse (DOMAIN §2, §4): dossiers' hash-chained event logs, with the chain's state
-for every dossier on the page (engine.events.verify_chain), and the security audit log (refused
+for every dossier on the page (engine.dossiers.events.verify_chain), and the security audit log (refused
 attempts, administration). Auditors see their agency and every agency below it; paginated SQL."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, or_, select
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, audit_log_agencies
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.context import EngineContext
 from engine.db.models import Agency, AuditEntry, Dossier, Event, User
+from engine.dossiers.events import verify_chain
 from engine.enums import EventKind
 from engine.errors import InvalidInput
-from engine.events import verify_chain
-from engine.org import agency_by_code
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, audit_log_agencies
+from engine.org.directory import agency_by_code
 from engine.paging import check_paging
 
 AUDIT_TARGET = "audit log"

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_view
 from engine.context import EngineContext
 from engine.db.models import Event, Unit, User
+from engine.dossiers.store import dossier_tasks, load_dossier
 from engine.enums import OUTCOME_LABELS_VI, EventKind, Outcome
-from engine.store import dossier_tasks, load_dossier
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_view
 
 
 def control_slip(ctx: EngineContext, actor: Actor, code: str) -> dict:

@@ -1,7 +1,7 @@
 """Forms 02–05 of the one-stop desk (DOMAIN §4, Circular 01/2018/TT-VPCP as renumbered by Circular
 03/2025/TT-VPCP), read from the dossier's event log: each form is the written trace of one event, so it
-is rendered from that event's payload and never typed by hand. Form 01 is the receipt (engine.views),
-Form 06 the control slip (engine.records), Form 07 the tracking book (engine.registers)."""
+is rendered from that event's payload and never typed by hand. Form 01 is the receipt (engine.dossiers.views),
+Form 06 the control slip (engine.records.control_slip), Form 07 the tracking book (engine.records.registers)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_view
 from engine.context import EngineContext
 from engine.db.models import Event, Unit, User
+from engine.dossiers.store import dossier_tasks, load_dossier
 from engine.enums import EventKind
 from engine.errors import InvalidInput, NotFound
-from engine.store import dossier_tasks, load_dossier
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_view
 
 
 class Form(StrEnum):
@@ -71,7 +71,7 @@ def parse_seq(text: str | None) -> int | None:
 
 
 def forms_of(events: list[dict]) -> list[dict]:
-    """The forms that exist for a dossier, from its events (as engine.views.dossier_detail lists them):
+    """The forms that exist for a dossier, from its events (as engine.dossiers.views.dossier_detail lists them):
     one entry per form, or per event for the repeatable ones."""
     found = []
     for form, kind in FORM_EVENTS.items():

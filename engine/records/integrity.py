@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Event, Task
+from engine.dossiers.events import BrokenLink, verify_chain
+from engine.dossiers.runtime import load_state, ready_user_tasks, waiting_timers
+from engine.dossiers.store import compiled_for
 from engine.enums import OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DeadlineKind, DossierStatus, EventKind
-from engine.events import BrokenLink, verify_chain
 from engine.kpis import tally as kpi_tally
-from engine.runtime import load_state, ready_user_tasks, waiting_timers
-from engine.store import compiled_for
 
 BATCH = 1000
 # Statuses whose workflow is running (before receipt there is none; after resolution nothing is due).

@@ -12,15 +12,15 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
-from engine.actors import Actor
-from engine.audit import guarded_transaction
-from engine.authz import Action, check_agency_records, record_agencies
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.context import EngineContext
 from engine.db.models import Agency, Dossier, Event, Procedure, ProcedureVersion, Task, Unit, User
 from engine.enums import DossierStatus, EventKind, Role
 from engine.errors import InvalidInput, NotFound
-from engine.forms import FORM_TITLES, Form
+from engine.org.actors import Actor
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_agency_records, record_agencies
+from engine.records.forms import FORM_TITLES, Form
 
 MAX_PERIOD_DAYS = 366
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")

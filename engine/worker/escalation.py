@@ -4,7 +4,7 @@
   within ``reminder_hours`` working hours (halfway through steps shorter than twice that);
 - a notice to the head of the step's unit (the agency's leaders when it has none) once it is overdue;
 - an apology prompt (Form 04) one working day before an appointment the dossier cannot make
-  (engine.apology);
+  (engine.dossiers.apology);
 - a flag, and a notice to the unit head, on a nonconformity with no corrective action recorded within
   ``nc_action_days`` working days.
 
@@ -22,18 +22,18 @@ from typing import Callable, Mapping
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from engine import apology
-from engine.actors import Actor
-from engine.authz import may_work_task
-from engine.calendar import WorkingCalendar
+from engine.clock.calendar import WorkingCalendar
+from engine.clock.durations import parse_duration
 from engine.context import EngineContext
 from engine.db.models import Dossier, Escalation, Nonconformity, Task
 from engine.db.once import insert_once
-from engine.durations import parse_duration
+from engine.dossiers import apology
 from engine.enums import OPEN_TASK_STATES, EscalationKind, NonconformityStatus, NotificationTopic, Role
 from engine.notify import messages
 from engine.notify.outbox import notify_officers
 from engine.notify.recipients import heads_of, role_holders, unit_label
+from engine.org.actors import Actor
+from engine.org.authz import may_work_task
 from engine.settings import env_int
 
 log = logging.getLogger(__name__)

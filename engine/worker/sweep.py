@@ -13,14 +13,14 @@ from sqlalchemy import select, update
 
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier
-from engine.escalation import EscalationReport, escalate
+from engine.dossiers.events import record
+from engine.dossiers.runtime import fire_timer
+from engine.dossiers.steps import raise_nonconformity, sync
+from engine.dossiers.store import load_workflow, save_workflow, try_lock_dossier
 from engine.enums import OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DeadlineKind, EventKind
-from engine.events import record
 from engine.notify.delivery import deliver_due
 from engine.notify.senders import SenderRegistry
-from engine.runtime import fire_timer
-from engine.steps import raise_nonconformity, sync
-from engine.store import load_workflow, save_workflow, try_lock_dossier
+from engine.worker.escalation import EscalationReport, escalate
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500

@@ -1,7 +1,7 @@
 """The process designer's API: procedures and their versions, drafts (edit, validate as you work, publish),
 version diff, migration of running dossiers, package import/export, and the side panel's checks.
 
-Designers only (engine.authz.check_designer answers 403 to anyone else, and logs it). Uploads are size-checked
+Designers only (engine.org.authz.check_designer answers 403 to anyone else, and logs it). Uploads are size-checked
 from their Content-Length before a byte is read; a hostile package or BPMN is refused whole (422, each
 problem naming its element) and nothing is stored.
 """
@@ -13,17 +13,34 @@ import io
 from flask import request, send_file
 from flask_smorest import Blueprint
 
-from engine import designer, drafts, migration, package_io
+from engine.design import drafts, migration
+from engine.design import packages as package_io
+from engine.design import versions as designer
 from engine.procedures.zipio import MAX_ZIP_BYTES
 from web.api.designer_schemas import (
-    CheckSchema, CreatedSchema, DesignerProcedureSchema, DiffQuery, DiffSchema, DraftContentBody, DraftCreateBody,
-    DraftSchema, ImportFiles, ImportForm, ImportResultSchema, MigrationBody, MigrationSchema, PublicationSchema,
-    PublishBody, SavedDraftSchema, TextBody, ValidationSchema,
+    CheckSchema,
+    CreatedSchema,
+    DesignerProcedureSchema,
+    DiffQuery,
+    DiffSchema,
+    DraftContentBody,
+    DraftCreateBody,
+    DraftSchema,
+    ImportFiles,
+    ImportForm,
+    ImportResultSchema,
+    MigrationBody,
+    MigrationSchema,
+    PublicationSchema,
+    PublishBody,
+    SavedDraftSchema,
+    TextBody,
+    ValidationSchema,
 )
 from web.api.endpoints import BEARER, WRITES, error_responses, operation
 from web.api.schemas import API_PARSER
 from web.auth import current_actor, engine_context
-from web.designer.uploads import bound_request, too_large_response
+from web.uploads import bound_request, too_large_response
 
 blp = Blueprint("designer-api", __name__, url_prefix="/designer",
                 description="Thiết kế quy trình / process designer: drafts, validation, publishing (document control), "

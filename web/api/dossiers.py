@@ -1,19 +1,30 @@
 """Dossiers for officers: reception, detail, dossier-level actions, online reception check, Form 06.
 
 Each view parses, calls one engine use case and serialises; who may do what is decided by the engine
-(engine.authz), which answers 403 outside the responsibility boundary.
+(engine.org.authz), which answers 403 outside the responsibility boundary.
 """
 
 from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from engine import dossiers, online, records, reception, views
+from engine.dossiers import actions as dossiers
+from engine.dossiers import online, reception, views
 from engine.enums import DossierStatus
+from engine.records import control_slip as records
 from web.api.endpoints import WRITES, operation
 from web.api.schemas import (
-    API_PARSER, ApologyBody, ControlSlipSchema, DossierDetailSchema, DossierStateSchema, HandBackBody, ReasonBody,
-    ReceiptSchema, ReceiveBody, SupplementBody, SupplementRequestBody,
+    API_PARSER,
+    ApologyBody,
+    ControlSlipSchema,
+    DossierDetailSchema,
+    DossierStateSchema,
+    HandBackBody,
+    ReasonBody,
+    ReceiptSchema,
+    ReceiveBody,
+    SupplementBody,
+    SupplementRequestBody,
 )
 from web.auth import current_actor, engine_context
 

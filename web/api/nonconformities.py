@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from engine import nonconformities
 from engine.enums import NonconformityStatus
+from engine.quality import nonconformities
 from web.api.endpoints import WRITES, operation
 from web.api.schemas import API_PARSER, Instant, page_limit, page_offset
 from web.auth import current_actor, engine_context

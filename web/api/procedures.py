@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from engine import publishing
+from engine.procedures import publishing
 from web.api.endpoints import error_responses
 from web.api.schemas import ProcedureDetailSchema, ProcedureSummarySchema
 from web.auth import engine_context

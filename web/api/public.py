@@ -6,11 +6,16 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from engine import online, views
+from engine.dossiers import online, views
 from engine.enums import DossierStatus
 from web.api.endpoints import error_responses
 from web.api.schemas import (
-    API_PARSER, DossierStateSchema, OnlineSubmissionBody, OnlineSupplementBody, PinQuery, PublicDossierSchema,
+    API_PARSER,
+    DossierStateSchema,
+    OnlineSubmissionBody,
+    OnlineSupplementBody,
+    PinQuery,
+    PublicDossierSchema,
     SubmissionSchema,
 )
 from web.auth import engine_context

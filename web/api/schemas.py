@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, fields, missing, validate
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from engine import schemas as engine_schemas
-from engine.inbox import DEFAULT_DUE_SOON_HOURS, Scope
+from engine.dossiers.inbox import DEFAULT_DUE_SOON_HOURS, Scope
 from engine.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_OFFSET = 2**31 - 1

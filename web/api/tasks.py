@@ -9,11 +9,17 @@ from __future__ import annotations
 from flask import Response
 from flask_smorest import Blueprint
 
-from engine import inbox, tasks
+from engine.dossiers import inbox, tasks
 from engine.enums import TaskState
 from web.api.endpoints import WRITES, operation
 from web.api.schemas import (
-    API_PARSER, CompleteBody, InboxPageSchema, InboxQuery, InboxRowSchema, ReassignBody, TaskStateSchema,
+    API_PARSER,
+    CompleteBody,
+    InboxPageSchema,
+    InboxQuery,
+    InboxRowSchema,
+    ReassignBody,
+    TaskStateSchema,
 )
 from web.auth import current_actor, engine_context
 

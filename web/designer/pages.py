@@ -9,18 +9,20 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import login_required
 from flask_wtf.csrf import generate_csrf
 
-from engine import designer, drafts, migration, package_io
+from engine.design import drafts, migration
+from engine.design import packages as package_io
+from engine.design import versions as designer
 from engine.enums import ROLE_LABELS_VI, AgencyLevel, EndOutcome
 from engine.errors import AlreadyExists, MotcuaError, NotAuthorized, PackageError
 from engine.procedures.card import LANE_ROLES
 from engine.procedures.zipio import MAX_ZIP_BYTES
 from web.api import API_PREFIX
-from web.designer import bp
-from web.designer.uploads import bound_request, too_large_response
+from web.designer.blueprint import bp
 from web.display import LEVEL_LABELS_VI
 from web.extensions import csrf
 from web.i18n import message_of, translate
 from web.officer.common import actor, ctx
+from web.uploads import bound_request, too_large_response
 
 VENDOR_FILE = Path("vendor") / "bpmn-js" / "bpmn-modeler.production.min.js"
 MAX_UPLOAD_REQUEST = MAX_ZIP_BYTES + 64 * 1024

@@ -1,11 +1,4 @@
 """Officers' pages: login, inbox, dossier, reception desk, printable records, KPI dashboard."""
 
-from flask import Blueprint
-
-from web import display
-
-bp = Blueprint("officer", __name__, url_prefix="/officer")
-display.install(bp)
-
-from web.officer import pages, inbox, dossier, reception, records, dashboard  # noqa: E402,F401  (routes register on import)
-from web.officer import oversight, audit, outbox  # noqa: E402,F401  (nonconformities, audit log, outbox)
+from web.officer import audit, dashboard, dossier, inbox, outbox, oversight, pages, reception, records  # noqa: F401  (routes register on import)  # noqa: F401  (nonconformities, audit log, outbox)
+from web.officer.blueprint import bp

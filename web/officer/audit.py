@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import login_required
 
-from engine.auditlog import browse_events, browse_security_log
 from engine.enums import EventKind
 from engine.errors import MotcuaError, NotAuthorized
+from engine.records.auditlog import browse_events, browse_security_log
 from web.display import EVENT_LABELS_VI
 from web.i18n import message_of
-from web.officer import bp
+from web.officer.blueprint import bp
 from web.officer.common import actor, ctx
 from web.officer.paging import page_number, pages
 

@@ -6,8 +6,8 @@ from typing import Callable
 
 from flask import current_app, flash, redirect, request, url_for
 
-from engine.actors import Actor
 from engine.errors import MotcuaError, NotAuthorized
+from engine.org.actors import Actor
 from web.auth import current_actor
 from web.i18n import message_of, translate
 

@@ -14,7 +14,7 @@ from engine.errors import InvalidInput
 from engine.kpis import KPI_KINDS, KPI_LABELS_VI, Kpi, KpiKind, KpiReport
 from web.charts import Bar, Column, Segment, bars, rate_columns
 from web.i18n import current_language, message_of, translate
-from web.officer import bp
+from web.officer.blueprint import bp
 from web.officer.common import actor, ctx
 from web.officer.dashboard_export import workbook_bytes
 from web.xlsx import XLSX_MIME

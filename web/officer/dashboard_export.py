@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
 from engine.kpis import KPI_KINDS, KPI_LABELS_VI, Group, Kpi, KpiKind, KpiReport
 
 FORMATS = {KpiKind.COUNT: "0", KpiKind.SHARE: "0.0%", KpiKind.HOURS: "0.00"}

@@ -8,16 +8,17 @@ from datetime import datetime
 from flask import flash, redirect, render_template, request
 from flask_login import login_required
 
-from engine import dossiers, online, tasks
-from engine.calendar import LOCAL_TZ
+from engine.clock.calendar import LOCAL_TZ
+from engine.dossiers import actions as dossiers
+from engine.dossiers import online, tasks
+from engine.dossiers.views import dossier_detail
 from engine.enums import DossierStatus, EventKind
 from engine.errors import FormValidationError, InvalidInput, MotcuaError, NotAuthorized, NotFound
-from engine.views import dossier_detail
 from web import forms_render
 from web.display import localtime, outcome_label
-from web.i18n import message_of, translate
-from web.officer import bp
 from web.form_fields import documents_from, lines
+from web.i18n import message_of, translate
+from web.officer.blueprint import bp
 from web.officer.common import actor, back_to_dossier, ctx, form_text, run_action
 
 PRE_RECEIPT = {DossierStatus.SUBMITTED.value, DossierStatus.INCOMPLETE.value}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from engine import tasks
-from engine.inbox import DEFAULT_DUE_SOON_HOURS, Scope, inbox_counts, list_inbox
+from engine.dossiers import tasks
+from engine.dossiers.inbox import DEFAULT_DUE_SOON_HOURS, Scope, inbox_counts, list_inbox
 from web.i18n import translate
-from web.officer import bp
+from web.officer.blueprint import bp
 from web.officer.common import actor, attempt, ctx
 
 PAGE_SIZE = 25

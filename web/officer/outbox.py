@@ -11,7 +11,7 @@ from engine.errors import MotcuaError, NotAuthorized
 from engine.notify.admin import list_contacts, list_outbox, retry, set_contact
 from engine.notify.messages import TOPIC_LABELS_VI
 from web.i18n import message_of
-from web.officer import bp
+from web.officer.blueprint import bp
 from web.officer.common import actor, ctx, form_text, run_action, safe_next
 from web.officer.paging import page_number, pages
 

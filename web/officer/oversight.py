@@ -9,9 +9,9 @@ from flask_login import login_required
 
 from engine.enums import NONCONFORMITY_STATUS_LABELS_VI, NonconformityStatus
 from engine.errors import MotcuaError, NotAuthorized
-from engine.nonconformities import close_nonconformity, list_nonconformities, record_corrective_action
+from engine.quality.nonconformities import close_nonconformity, list_nonconformities, record_corrective_action
 from web.i18n import message_of
-from web.officer import bp
+from web.officer.blueprint import bp
 from web.officer.common import actor, ctx, form_text, run_action, safe_next
 from web.officer.paging import page_number, pages
 

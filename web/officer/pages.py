@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from engine import org
 from engine.errors import AuthenticationFailed
+from engine.org import directory as org
 from web.auth import SessionUser
 from web.extensions import limiter
 from web.i18n import translate
-from web.officer import bp
+from web.officer.blueprint import bp
 from web.officer.common import ctx, safe_next
 from web.officer.forms import LoginForm
 

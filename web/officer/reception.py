@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import login_required
 
+from engine.dossiers.reception import receive
 from engine.errors import InvalidInput, MotcuaError, NotAuthorized
-from engine.publishing import get_procedure, list_procedures
-from engine.reception import receive
-from web.i18n import message_of
-from web.officer import bp
+from engine.procedures.publishing import get_procedure, list_procedures
 from web.form_fields import APPLICANT_FIELDS, applicant_from, documents_from
+from web.i18n import message_of
+from web.officer.blueprint import bp
 from web.officer.common import actor, ctx, form_text
 
 PIN_ONCE = "pin_once"

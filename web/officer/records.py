@@ -7,18 +7,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
 from flask_login import login_required
 
-from engine import registers
+from engine.dossiers.views import dossier_detail
 from engine.enums import EventKind
 from engine.errors import NotFound
-from engine.forms import Form, dossier_form as dossier_form_of, forms_of, parse_form, parse_seq
 from engine.records import control_slip as control_slip_of
-from engine.views import dossier_detail
+from engine.records import registers
+from engine.records.forms import Form, forms_of, parse_form, parse_seq
+from engine.records.forms import dossier_form as dossier_form_of
 from web.display import lookup_url, qr_svg
 from web.i18n import translate
-from web.officer import bp
+from web.officer.blueprint import bp
 from web.officer.common import actor, ctx
 from web.officer.reception import PIN_ONCE
-from web.pdf import FORMATS_DOSSIER, FORMATS_REGISTER, FONT_STYLES, font_file, output_format, pdf_response
+from web.pdf import FONT_STYLES, FORMATS_DOSSIER, FORMATS_REGISTER, font_file, output_format, pdf_response
 from web.xlsx import book_note, book_result, control_slips_xlsx, tracking_book_xlsx, xlsx_response
 
 FORM_TEMPLATES = {

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 
+from engine.dossiers.online import resubmit_online, submit_online
+from engine.dossiers.reception import agencies_for
+from engine.dossiers.views import public_lookup
 from engine.errors import InvalidInput, MotcuaError, NotFound
-from engine.online import resubmit_online, submit_online
-from engine.publishing import get_procedure, list_procedures
-from engine.reception import agencies_for
-from engine.views import public_lookup
+from engine.procedures.publishing import get_procedure, list_procedures
 from web.display import lookup_url, qr_svg
 from web.extensions import limiter
 from web.form_fields import applicant_from, documents_from, lines
 from web.i18n import message_of, translate
-from web.public import bp
+from web.public.blueprint import bp
 
 SUBMISSION_ONCE = "submission_once"
 NOT_FOUND_VI = "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu (PIN) đã nhập. Vui lòng kiểm tra lại."

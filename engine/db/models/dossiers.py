@@ -62,7 +62,7 @@ class Dossier(Base):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_reason: Mapped[str | None] = mapped_column(Text)  # refusal / withdrawal reason
     outcome: Mapped[str | None] = mapped_column(String(10))  # early / on_time / late once resolved
-    # Working minutes from effective receipt to resolution, minus pauses; stamped at resolution (engine.worktime).
+    # Working minutes from effective receipt to resolution, minus pauses; stamped at resolution (engine.clock.worktime).
     working_minutes: Mapped[int | None] = mapped_column(Integer)
     result_note: Mapped[str | None] = mapped_column(Text)
     workflow_state: Mapped[bytes | None] = mapped_column(LargeBinary)  # compressed, WITHOUT the spec
@@ -112,7 +112,7 @@ class Task(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     outcome: Mapped[str | None] = mapped_column(String(10))
-    # Working minutes from ready to finished, minus pauses; stamped at completion (engine.worktime).
+    # Working minutes from ready to finished, minus pauses; stamped at completion (engine.clock.worktime).
     working_minutes: Mapped[int | None] = mapped_column(Integer)
     # Denormalised for inbox rendering without joins.
     dossier_code: Mapped[str] = mapped_column(String(64))

@@ -1,6 +1,6 @@
-"""Size limits of the designer's uploads, enforced before the body is read: a declared Content-Length over
-the limit is refused at once; a body without one is cut off at the limit by Werkzeug. Either way the
-designer gets a clear message (413), never a stack trace, and nothing is parsed."""
+"""Size limits of uploads (today the designer's packages), enforced before the body is read: a declared
+Content-Length over the limit is refused at once; a body without one is cut off at the limit by Werkzeug. Either
+way the user gets a clear message (413), never a stack trace, and nothing is parsed."""
 
 from __future__ import annotations
 
