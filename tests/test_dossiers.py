@@ -137,7 +137,7 @@ def test_public_lookup_by_code_and_pin(ctx, people):
 
 
 def test_control_slip_has_one_block_per_hand_over(ctx, people):
-    from engine.records import control_slip
+    from engine.records.control_slip import control_slip
 
     receipt = receive_sample(ctx, people)
     [task] = open_tasks(ctx, receipt.code)

@@ -10,7 +10,7 @@ from flask_login import login_required
 from engine.dossiers.views import dossier_detail
 from engine.enums import EventKind
 from engine.errors import NotFound
-from engine.records import control_slip as control_slip_of
+from engine.records.control_slip import control_slip as control_slip_of
 from engine.records import registers
 from engine.records.forms import Form, forms_of, parse_form, parse_seq
 from engine.records.forms import dossier_form as dossier_form_of
