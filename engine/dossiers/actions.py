@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.clock.calendar import WorkingCalendar
+from engine.clock.calendar import LOCAL_TZ, WorkingCalendar
 from engine.clock.worktime import stamp_resolution
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Task
@@ -32,6 +32,7 @@ from engine.schemas import ApologySchema, ReasonSchema, SupplementRequestSchema,
 
 MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY = 8 * 60  # "at least one working day before the appointment"
 SUPPLEMENTABLE = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})
+HANDED_BACK_FROM = frozenset({DossierStatus.RESOLVED, DossierStatus.REFUSED})  # the desk hands these to the citizen
 
 
 def _authorised(session: Session, actor: Actor, action: Action, code: str) -> Dossier:
@@ -168,9 +169,18 @@ def issue_apology(ctx: EngineContext, actor: Actor, code: str, payload: dict) ->
 
 
 def hand_back(ctx: EngineContext, actor: Actor, code: str, note: str = "") -> None:
+    """The desk hands the result to the applicant: a resolved dossier becomes returned; a refused one stays
+    refused, with the hand-over of the refusal (Form 03) recorded. Either only once."""
     with guarded_transaction(ctx, actor, Action.HAND_BACK, code) as session:
         dossier = _authorised(session, actor, Action.HAND_BACK, code)
-        require_status(dossier, {DossierStatus.RESOLVED}, "trả kết quả")
+        require_status(dossier, HANDED_BACK_FROM, "trả kết quả")
+        if dossier.returned_at is not None:
+            raise InvalidState(f"Hồ sơ {code} đã được trả cho công dân lúc "
+                               f"{dossier.returned_at.astimezone(LOCAL_TZ):%d/%m/%Y %H:%M}.",
+                               message_en=f"Dossier {code} was already handed back.")
         now = ctx.now()
-        dossier.status, dossier.returned_at, dossier.result_note = DossierStatus.RETURNED.value, now, note or None
-        record(session, dossier, EventKind.RETURNED, actor, now, note=note)
+        refused = dossier.status == DossierStatus.REFUSED.value
+        if not refused:
+            dossier.status = DossierStatus.RETURNED.value
+        dossier.returned_at, dossier.result_note = now, note or None
+        record(session, dossier, EventKind.RETURNED, actor, now, note=note, refused=refused)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from engine.context import EngineContext
 from engine.db.models import Dossier, Event, Unit
+from engine.dossiers.actions import HANDED_BACK_FROM
 from engine.dossiers.apology import prompt_for as apology_prompt_for
 from engine.dossiers.online import RECEPTION_STEP
 from engine.dossiers.store import compiled_for, dossier_not_found, dossier_tasks, load_dossier
@@ -59,7 +60,7 @@ ACTION_STATUSES = {
     Action.REFUSE: OPEN_DOSSIER_STATUSES,
     Action.WITHDRAW: OPEN_DOSSIER_STATUSES,
     Action.APOLOGY: {DossierStatus.RECEIVED, DossierStatus.PROCESSING, DossierStatus.AWAITING_SUPPLEMENT},
-    Action.HAND_BACK: {DossierStatus.RESOLVED},
+    Action.HAND_BACK: HANDED_BACK_FROM,
     Action.RECEIVE: {DossierStatus.SUBMITTED},
 }
 
@@ -71,6 +72,8 @@ def dossier_actions(actor: Actor, dossier, tasks) -> list[str]:
                if status in ACTION_STATUSES[a] and may_on_dossier(actor, a, dossier, tasks)]
     if Action.APOLOGY.value in allowed and dossier.apology_issued_at is not None:
         allowed.remove(Action.APOLOGY.value)
+    if Action.HAND_BACK.value in allowed and dossier.returned_at is not None:
+        allowed.remove(Action.HAND_BACK.value)
     return allowed
 
 

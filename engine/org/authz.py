@@ -31,6 +31,7 @@ class Action(StrEnum):
     WITHDRAW = "withdraw"
     APOLOGY = "apology"
     HAND_BACK = "hand_back"
+    VIEW_WORKLISTS = "view_worklists"  # the desk's worklists: results to hand back, awaiting supplement …
     VIEW_NONCONFORMITIES = "view_nonconformities"
     RECORD_CORRECTIVE_ACTION = "record_corrective_action"
     CLOSE_NONCONFORMITY = "close_nonconformity"
@@ -106,6 +107,13 @@ def check_receive(actor: Actor, session: Session, agency_id: int) -> None:
     """The desk receives for its own agency or, on behalf of it, for an agency above it (liên thông)."""
     if not (actor.has(Role.DESK) and agency_id in agency_chain(session, actor.agency_id)):
         raise _deny(actor, Action.RECEIVE, f"cơ quan #{agency_id}")
+
+
+def desk_worklist_agency(actor: Actor) -> int:
+    """The desk's worklists list its own agency's dossiers: those it receives, reminds and hands back."""
+    if not actor.has(Role.DESK):
+        raise _deny(actor, Action.VIEW_WORKLISTS, "danh sách việc của Bộ phận Một cửa")
+    return actor.agency_id
 
 
 def check_dossier(actor: Actor, action: Action, dossier: Dossier, tasks: Iterable[Task]) -> None:

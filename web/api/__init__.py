@@ -9,9 +9,10 @@ API_PREFIX = "/api/v1"
 
 def blueprints() -> list[Blueprint]:
     from web.api import designer, dossiers, procedures, public, reports, tasks
-    from web.api import nonconformities
+    from web.api import nonconformities, worklists
 
-    return [procedures.blp, dossiers.blp, tasks.blp, public.blp, reports.blp, designer.blp, nonconformities.blp]
+    return [procedures.blp, dossiers.blp, tasks.blp, public.blp, reports.blp, designer.blp, nonconformities.blp,
+            worklists.blp]
 
 
 def register(api: Api) -> None:

@@ -1,4 +1,7 @@
-"""Officers' pages: login, inbox, dossier, reception desk, printable records, KPI dashboard."""
+"""Officers' pages: login, inbox, the desk's worklists, dossier, reception desk, printable records, KPI dashboard,
+nonconformities, audit log, outbox. The routes register on the blueprint when their modules are imported."""
 
-from web.officer import audit, dashboard, dossier, inbox, outbox, oversight, pages, reception, records  # noqa: F401  (routes register on import)  # noqa: F401  (nonconformities, audit log, outbox)
 from web.officer.blueprint import bp
+from web.officer import (  # noqa: F401  (routes register on import)  # isort: skip
+    audit, dashboard, dossier, inbox, outbox, oversight, pages, reception, records, worklists,
+)
