@@ -10,7 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -23,6 +23,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 from engine.db.models import ProcedureVersion
 from engine.durations import WorkDuration, parse_duration
 from engine.enums import EndOutcome
+from engine.procedures.form_schemas import form_validator
 from engine.procedures.card import LaneRule, ProcedurePackage, load_package_from_files
 from engine.procedures.spiff import SCRIPT_ENGINE, lane_of, parse_process, step_properties
 
@@ -85,8 +86,9 @@ class CompiledProcedure:
 
 
 def schema_validator(schema: dict) -> Draft202012Validator:
-    """How a step's form data is checked: JSON Schema 2020-12 with its formats (dates, emails) enforced."""
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    """How a step's form data is checked: JSON Schema 2020-12 with its formats (dates, emails) enforced, its
+    patterns on RE2 (linear time) and no reference resolved outside the form (engine.procedures.form_schemas)."""
+    return form_validator(schema)
 
 
 def version_files(version: ProcedureVersion) -> dict[str, bytes]:

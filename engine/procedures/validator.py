@@ -15,6 +15,7 @@ from engine.enums import EndOutcome
 from engine.errors import InvalidDuration, PackageError, UnsafeExpression
 from engine.expressions import compile_expression
 from engine.procedures import ERROR, WARNING, Problem
+from engine.procedures.form_schemas import form_problems
 from engine.procedures.bpmn import REFUSED_TAGS, FLOW_NODE_TAGS, BpmnModel, Process, build_model, parse_bpmn_xml
 from engine.procedures.card import (
     CARD_FILE, PackageParts, ProcedureCard, ProcedurePackage, build_package, collect_package, read_package_dir,
@@ -52,6 +53,8 @@ def _collect(source) -> tuple[PackageParts, list[Problem]]:
 
 
 def _validate(parts: PackageParts, problems: list[Problem]) -> list[Problem]:
+    for task_id, schema in parts.forms.items():
+        problems.extend(form_problems(task_id, schema))
     if parts.bpmn_xml is not None:
         fname = parts.bpmn_filename
         try:
