@@ -26,6 +26,7 @@ from engine.enums import EndOutcome
 from engine.procedures.form_schemas import form_validator
 from engine.procedures.card import LaneRule, ProcedurePackage, load_package_from_files
 from engine.procedures.spiff import SCRIPT_ENGINE, lane_of, parse_process, step_properties
+from engine.workflow_data import escape_state, is_escaped, unescape_workflow
 
 STATE_COMPRESSION_LEVEL = 6
 # Timers never fire on Spiff's wall clock: the sweep fires them on working time (engine.sweep).
@@ -146,7 +147,8 @@ def advance(workflow: BpmnWorkflow) -> None:
 def dump_state(workflow: BpmnWorkflow) -> bytes:
     _REGISTRY._encoder_mode = True
     try:
-        text = json.dumps(_SERIALIZER.to_dict(workflow), cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+        text = json.dumps(escape_state(_SERIALIZER.to_dict(workflow)), cls=_SERIALIZER._encoder_cls,
+                          separators=(",", ":"))
     finally:
         _REGISTRY._encoder_mode = False
     return zlib.compress(text.encode(), STATE_COMPRESSION_LEVEL)
@@ -154,7 +156,10 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
 
 def load_state(blob: bytes, compiled: CompiledProcedure) -> BpmnWorkflow:
     dct = json.loads(zlib.decompress(blob))
+    escaped = is_escaped(dct)
     workflow = _REGISTRY.restore(dct, spec=compiled.spec, subprocess_specs=compiled.subprocess_specs)
+    if escaped:  # user data keys SpiffWorkflow would have read as its own (engine.workflow_data)
+        unescape_workflow(workflow)
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
 
