@@ -21,6 +21,7 @@ from engine.db.models import Agency, Dossier, Event, Procedure, ProcedureVersion
 from engine.enums import DossierStatus, EventKind, Role
 from engine.errors import InvalidInput, NotFound
 from engine.forms import FORM_TITLES, Form
+from engine.inputs import parse_day
 
 MAX_PERIOD_DAYS = 366
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
@@ -41,14 +42,7 @@ class Period:
 
 
 def _parse_day(text: str, field: str) -> date:
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InvalidInput(f"Ngày '{text}' không hợp lệ (dạng YYYY-MM-DD hoặc DD/MM/YYYY).",
-                       message_en=f"Invalid date '{text}' (use YYYY-MM-DD or DD/MM/YYYY).",
-                       details={field: ["invalid date"]})
+    return parse_day(text, field, DATE_FORMATS)  # the input policy's range (engine.inputs)
 
 
 def parse_period(start: str | None, end: str | None, today: date) -> Period:
