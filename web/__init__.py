@@ -12,9 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.context import EngineContext
 from engine.db.session import Database
 from web import config as web_config
-from web import errors
+from web import errors, input_guard
 from web.auth import bearer_token
-from web.extensions import api as rest_api, csrf, limiter, login_manager  # not "api": web.api is the REST package
+from web.extensions import api as rest_api  # not "api": web.api is the REST package
+from web.extensions import csrf, limiter, login_manager
 from web.i18n import LANGUAGES, current_language, translate
 
 
@@ -26,6 +27,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     if hops := app.config.get("PROXY_HOPS"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    input_guard.register(app)  # the input policy on every request, before anything reads it
     login_manager.init_app(app)
     login_manager.login_view = "officer.login"
     login_manager.login_message = None

@@ -3,7 +3,7 @@ applicant's fields (the engine's ApplicantSchema names them) and the documents, 
 
 from __future__ import annotations
 
-from engine.schemas import ApplicantSchema
+from engine.inputs.schemas import ApplicantSchema
 
 APPLICANT_FIELDS = tuple(ApplicantSchema().fields)
 

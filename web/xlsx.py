@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import Response
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
@@ -19,6 +20,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 HEADER_ROW = 4
 RESOLVED_STATUSES = frozenset({DossierStatus.RESOLVED, DossierStatus.RETURNED})
+# What makes a spreadsheet read a typed cell as a formula (or a DDE call): text beginning so is quoted.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 TRACKING_BOOK_COLUMNS = [  # (header, key, width)
     ("TT", "no", 5), ("Mã hồ sơ", "code", 26), ("Tên thủ tục hành chính", "procedure_name", 34),
@@ -63,6 +66,22 @@ def slip_result(row: dict) -> str:
     return VI_FILTERS["task_state_label_vi"](row["state"])
 
 
+def put(sheet, row: int, column: int, value):
+    """Write one cell; text (from users or not) is always a string cell, never a formula: openpyxl would store
+    text beginning with '=' as a formula, so the type is set to string, and text beginning with a formula
+    trigger is quote-prefixed so that editing the cell keeps it text. Characters XML cannot carry are dropped."""
+    cell = sheet.cell(row=row, column=column)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = text
+        cell.data_type = TYPE_STRING
+        if text.startswith(FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell
+
+
 def _cell_value(value):
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
@@ -73,20 +92,19 @@ def _sheet(register: dict, title: str, columns, rows: list[dict]) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = title
-    sheet["A1"] = register["title"]
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A2"] = (f"{register['agency']} ({register['agency_code']}) · từ ngày {register['from']:%d/%m/%Y} "
-                   f"đến ngày {register['to']:%d/%m/%Y}")
+    put(sheet, 1, 1, register["title"]).font = Font(bold=True, size=14)
+    put(sheet, 2, 1, f"{register['agency']} ({register['agency_code']}) · từ ngày {register['from']:%d/%m/%Y} "
+                     f"đến ngày {register['to']:%d/%m/%Y}")
     thin = Side(style="thin")
     for col, (header, _key, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=col, value=header)
+        cell = put(sheet, HEADER_ROW, col, header)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
         cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
         sheet.column_dimensions[get_column_letter(col)].width = width
     for r, row in enumerate(rows, start=HEADER_ROW + 1):
         for col, (_header, key, _width) in enumerate(columns, start=1):
-            cell = sheet.cell(row=r, column=col, value=_cell_value(row.get(key)))
+            cell = put(sheet, r, col, _cell_value(row.get(key)))
             if isinstance(cell.value, datetime):
                 cell.number_format = DATETIME_FORMAT
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=1)

@@ -25,10 +25,10 @@ from engine.enums import (
     TaskState,
 )
 from engine.errors import InvalidInput, InvalidState
+from engine.inputs.schemas import ApologySchema, ReasonSchema, SupplementRequestSchema, SupplementSchema, load
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_dossier
-from engine.schemas import ApologySchema, ReasonSchema, SupplementRequestSchema, SupplementSchema, load
 
 MINUTES_BEFORE_APPOINTMENT_FOR_APOLOGY = 8 * 60  # "at least one working day before the appointment"
 SUPPLEMENTABLE = frozenset({DossierStatus.RECEIVED, DossierStatus.PROCESSING})

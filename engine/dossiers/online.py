@@ -16,12 +16,12 @@ from engine.dossiers.steps import close_deadlines
 from engine.dossiers.store import dossier_not_found, dossier_tasks, load_dossier
 from engine.enums import Channel, DossierStatus, EventKind, Role, TaskState
 from engine.errors import InvalidInput
+from engine.inputs.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_dossier
 from engine.org.directory import agency_by_code
 from engine.org.security import new_pin, verify_pin
-from engine.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
 
 RECEPTION_STEP = "kiem_tra_tiep_nhan"
 RECEPTION_STEP_NAME = "Kiểm tra, tiếp nhận hồ sơ trực tuyến"

@@ -17,13 +17,13 @@ from engine.dossiers.steps import check_lanes_resolvable, sync
 from engine.dossiers.store import save_workflow
 from engine.enums import DeadlineKind, DossierStatus, EventKind
 from engine.errors import InvalidInput, MotcuaError
+from engine.inputs.schemas import ReceiveSchema, load
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_receive
 from engine.org.directory import agency_by_code
 from engine.org.security import hash_pin, new_pin
 from engine.procedures.publishing import current_version
-from engine.schemas import ReceiveSchema, load
 
 
 @dataclass(frozen=True)

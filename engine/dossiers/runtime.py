@@ -10,7 +10,7 @@ import zlib
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -22,8 +22,10 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.clock.durations import WorkDuration, parse_duration
 from engine.db.models import ProcedureVersion
+from engine.dossiers.workflow_data import escape_state, is_escaped, unescape_workflow
 from engine.enums import EndOutcome
 from engine.procedures.card import LaneRule, ProcedurePackage, load_package_from_files
+from engine.procedures.form_schemas import form_validator
 from engine.procedures.spiff import SCRIPT_ENGINE, lane_of, parse_process, step_properties
 
 STATE_COMPRESSION_LEVEL = 6
@@ -85,8 +87,9 @@ class CompiledProcedure:
 
 
 def schema_validator(schema: dict) -> Draft202012Validator:
-    """How a step's form data is checked: JSON Schema 2020-12 with its formats (dates, emails) enforced."""
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    """How a step's form data is checked: JSON Schema 2020-12 with its formats (dates, emails) enforced, its
+    patterns on RE2 (linear time) and no reference resolved outside the form (engine.procedures.form_schemas)."""
+    return form_validator(schema)
 
 
 def version_files(version: ProcedureVersion) -> dict[str, bytes]:
@@ -144,7 +147,8 @@ def advance(workflow: BpmnWorkflow) -> None:
 def dump_state(workflow: BpmnWorkflow) -> bytes:
     _REGISTRY._encoder_mode = True
     try:
-        text = json.dumps(_SERIALIZER.to_dict(workflow), cls=_SERIALIZER._encoder_cls, separators=(",", ":"))
+        text = json.dumps(escape_state(_SERIALIZER.to_dict(workflow)), cls=_SERIALIZER._encoder_cls,
+                          separators=(",", ":"))
     finally:
         _REGISTRY._encoder_mode = False
     return zlib.compress(text.encode(), STATE_COMPRESSION_LEVEL)
@@ -152,7 +156,10 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
 
 def load_state(blob: bytes, compiled: CompiledProcedure) -> BpmnWorkflow:
     dct = json.loads(zlib.decompress(blob))
+    escaped = is_escaped(dct)
     workflow = _REGISTRY.restore(dct, spec=compiled.spec, subprocess_specs=compiled.subprocess_specs)
+    if escaped:  # user data keys SpiffWorkflow would have read as its own (engine.dossiers.workflow_data)
+        unescape_workflow(workflow)
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from engine.db.models import Dossier, Task
 from engine.dossiers.runtime import SPEC_CACHE, CompiledProcedure, dump_state, load_state
 from engine.errors import NotFound
+from engine.inputs.policy import check_text
 from engine.settings import env_int
 
 
@@ -29,6 +30,7 @@ _LOCK_BY_TASK = _LOCKED.where(Dossier.id == select(Task.dossier_id).where(Task.i
 
 def load_dossier(session: Session, code: str, for_update: bool = False) -> Dossier:
     """The dossier by code; ``for_update`` when the caller will change it (see ``lock_dossier``)."""
+    check_text(code, "code")  # the input policy: no control character reaches the database
     dossier = session.scalar((_LOCKED if for_update else select(Dossier)).where(Dossier.code == code))
     if dossier is None:
         raise dossier_not_found(code)

@@ -18,10 +18,11 @@ from engine.dossiers.steps import close_deadlines, raise_nonconformity, sync
 from engine.dossiers.store import load_task, load_workflow, save_workflow, task_of, try_lock_dossier
 from engine.enums import OPEN_TASK_STATES, DossierStatus, EventKind, Outcome, TaskState
 from engine.errors import Conflict, FormValidationError, InvalidInput, InvalidState
+from engine.inputs.schemas import CompleteSchema, load
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_task, may_work_task
-from engine.schemas import CompleteSchema, load
+from engine.procedures.form_schemas import unresolvable
 
 # How many of the pool's most urgent steps one "take the next step" tries before calling the pool busy.
 NEXT_CANDIDATES = 20
@@ -134,7 +135,17 @@ def reassign(ctx: EngineContext, actor: Actor, task_id: int, username: str) -> N
 def validate_form(validator: Draft202012Validator | None, data: dict, step_id: str) -> None:
     if validator is None:
         return
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    except Exception as exc:  # a version stored before its form was checked for outside references
+        if not unresolvable(exc):
+            raise
+        raise FormValidationError(
+            f"Biểu mẫu của bước '{step_id}' tham chiếu ra ngoài chính nó; máy chủ không đọc tham chiếu đó. "
+            "Hãy báo bộ phận thiết kế quy trình sửa biểu mẫu.",
+            message_en=f"The form of step '{step_id}' refers outside itself; the server does not follow such "
+                       "references. Ask the process designers to fix the form.",
+            details=[{"field": None, "message": "unresolvable reference"}]) from None
     if errors:
         details = [{"field": "/".join(str(p) for p in e.absolute_path) or None, "message": e.message} for e in errors]
         raise FormValidationError(

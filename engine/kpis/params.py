@@ -12,7 +12,7 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 
 from engine.clock.calendar import LOCAL_TZ
 from engine.errors import InvalidInput
-from engine.schemas import load
+from engine.inputs.schemas import load
 
 MAX_MONTHS = 36  # the longest period one report covers (and the most month buckets it computes)
 DEFAULT_MONTHS = 6  # the current month and the five before it

@@ -10,12 +10,12 @@ from engine.context import EngineContext
 from engine.db.models import Dossier, Notification, Unit, User, UserContact
 from engine.enums import NotificationStatus
 from engine.errors import InvalidState, NotFound, parse_choice
+from engine.inputs.schemas import load
 from engine.org.actors import Actor
 from engine.org.audit import audit, guarded_transaction
 from engine.org.authz import Action, outbox_agency
 from engine.org.directory import user_by_username
 from engine.paging import DEFAULT_PAGE_SIZE, CountedPage, check_paging
-from engine.schemas import load
 
 OUTBOX_TARGET = "hộp thư đi"
 CONTACTS_TARGET = "liên hệ cán bộ"

@@ -24,6 +24,7 @@ from engine.procedures.card import (
     read_package_dir,
 )
 from engine.procedures.expressions import compile_expression
+from engine.procedures.form_schemas import form_problems
 from engine.procedures.problems import ERROR, WARNING, Problem
 from engine.procedures.spiff import parse_process
 
@@ -58,6 +59,8 @@ def _collect(source) -> tuple[PackageParts, list[Problem]]:
 
 
 def _validate(parts: PackageParts, problems: list[Problem]) -> list[Problem]:
+    for task_id, schema in parts.forms.items():
+        problems.extend(form_problems(task_id, schema))
     if parts.bpmn_xml is not None:
         fname = parts.bpmn_filename
         try:

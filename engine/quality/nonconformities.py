@@ -13,12 +13,12 @@ from engine.context import EngineContext
 from engine.db.models import Agency, Escalation, Nonconformity, Task, Unit, User
 from engine.enums import EscalationKind, NonconformityStatus
 from engine.errors import InvalidState, NotFound, parse_choice
+from engine.inputs.schemas import MAX_TEXT, REASON_MIN, load
 from engine.org.actors import Actor
 from engine.org.audit import audit, guarded_transaction
 from engine.org.authz import Action, check_nonconformity, may_on_nonconformity, nonconformity_scope
 from engine.org.directory import agency_by_code
 from engine.paging import DEFAULT_PAGE_SIZE, CountedPage, check_paging
-from engine.schemas import MAX_TEXT, REASON_MIN, load
 from engine.worker.escalation import OversightSettings, action_due_at
 
 EDITABLE = frozenset({NonconformityStatus.OPEN, NonconformityStatus.ACTION_RECORDED})

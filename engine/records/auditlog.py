@@ -15,6 +15,7 @@ from engine.db.models import Agency, AuditEntry, Dossier, Event, User
 from engine.dossiers.events import verify_chain
 from engine.enums import EventKind
 from engine.errors import InvalidInput
+from engine.inputs.policy import check_date, parse_day
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, audit_log_agencies
@@ -34,16 +35,14 @@ class LogPage:
 
 
 def _day(value: date | str | None) -> date | None:
-    if value is None or isinstance(value, date):
+    if value is None:
         return value
+    if isinstance(value, date):
+        return check_date(value, "date")
     text = value.strip()
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"Ngày '{text}' không hợp lệ (dạng YYYY-MM-DD).",
-                           message_en=f"'{text}' is not a date (YYYY-MM-DD).") from None
+    return parse_day(text, "date")  # the input policy's format and range (engine.inputs.policy)
 
 
 def _period(column, date_from: date | str | None, date_to: date | str | None) -> list:

@@ -17,6 +17,7 @@ from engine.context import EngineContext
 from engine.db.models import Agency, Dossier, Event, Procedure, ProcedureVersion, Task, Unit, User
 from engine.enums import DossierStatus, EventKind, Role
 from engine.errors import InvalidInput, NotFound
+from engine.inputs.policy import parse_day
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_agency_records, record_agencies
@@ -41,14 +42,7 @@ class Period:
 
 
 def _parse_day(text: str, field: str) -> date:
-    for fmt in DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise InvalidInput(f"Ngày '{text}' không hợp lệ (dạng YYYY-MM-DD hoặc DD/MM/YYYY).",
-                       message_en=f"Invalid date '{text}' (use YYYY-MM-DD or DD/MM/YYYY).",
-                       details={field: ["invalid date"]})
+    return parse_day(text, field, DATE_FORMATS)  # the input policy's range (engine.inputs.policy)
 
 
 def parse_period(start: str | None, end: str | None, today: date) -> Period:

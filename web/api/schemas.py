@@ -1,6 +1,6 @@
 """marshmallow schemas of the REST API: what a request may carry and what a response contains.
 
-Request bodies reuse the engine's own schemas (engine.schemas), so every field rule lives in one place;
+Request bodies reuse the engine's own schemas (engine.inputs.schemas), so every field rule lives in one place;
 the API only makes them strict (an unknown field is a 422, so a misspelt optional field is not silently
 ignored). Responses describe what the engine's use cases return. Datetimes are ISO 8601 with an offset.
 """
@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 from marshmallow import RAISE, Schema, fields, missing, validate
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from engine import schemas as engine_schemas
 from engine.dossiers.inbox import DEFAULT_DUE_SOON_HOURS, Scope
+from engine.inputs import schemas as engine_schemas
+from engine.inputs.policy import Text, finite_float
 from engine.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_OFFSET = 2**31 - 1
@@ -36,9 +37,11 @@ class StrictJSONParser(FlaskParser):
             return missing
         text = req.get_data(cache=True).decode("utf-8")  # UnicodeDecodeError: a 400 from webargs
         try:
-            data = json.loads(text, parse_constant=_no_constant)
+            data = json.loads(text, parse_constant=_no_constant, parse_float=finite_float)
             if _depth(data) > MAX_JSON_DEPTH:
                 raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+            if _has_nul(data):
+                raise ValueError("a NUL character is not allowed")
             json.dumps(data, ensure_ascii=False).encode("utf-8")  # lone surrogates cannot be stored
         except json.JSONDecodeError:
             raise
@@ -49,6 +52,23 @@ class StrictJSONParser(FlaskParser):
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not JSON")
+
+
+def _has_nul(value) -> bool:
+    """A NUL anywhere in the body (a key or a string) cannot be stored (PostgreSQL): the body is malformed.
+    Other control characters are the fields' concern (engine.inputs.policy), where multi-line text keeps its breaks."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _depth(value) -> int:
@@ -89,7 +109,7 @@ class OnlineSubmissionBody(ReceiveBody):
         unknown = RAISE
         exclude = ("channel",)
 
-    agency_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    agency_code = Text(required=True, validate=validate.Length(min=1, max=40))
 
 
 class ReasonBody(engine_schemas.ReasonSchema):
@@ -107,7 +127,7 @@ class SupplementBody(engine_schemas.SupplementSchema):
 class OnlineSupplementBody(engine_schemas.SupplementSchema):
     """The citizen completes an incomplete online dossier, proving it is theirs with the lookup PIN."""
 
-    pin = fields.String(required=True, validate=validate.Length(min=1, max=MAX_PIN_LENGTH), load_only=True)
+    pin = Text(required=True, validate=validate.Length(min=1, max=MAX_PIN_LENGTH), load_only=True)
 
 
 class ApologyBody(engine_schemas.ApologySchema):
@@ -115,7 +135,7 @@ class ApologyBody(engine_schemas.ApologySchema):
 
 
 class HandBackBody(Schema):
-    note = fields.String(load_default="", validate=validate.Length(max=engine_schemas.MAX_TEXT))
+    note = Text(load_default="", multiline=True, validate=validate.Length(max=engine_schemas.MAX_TEXT))
 
 
 class CompleteBody(engine_schemas.CompleteSchema):
@@ -123,7 +143,7 @@ class CompleteBody(engine_schemas.CompleteSchema):
 
 
 class ReassignBody(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    username = Text(required=True, validate=validate.Length(min=1, max=100))
 
 
 def page_limit() -> fields.Integer:
@@ -145,7 +165,7 @@ class InboxQuery(Schema):
 
 
 class PinQuery(Schema):
-    pin = fields.String(required=True, validate=validate.Length(min=1, max=MAX_PIN_LENGTH))
+    pin = Text(required=True, validate=validate.Length(min=1, max=MAX_PIN_LENGTH))
 
 
 # ---------------------------------------------------------------- responses

@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from engine.clock.calendar import LOCAL_TZ
 from engine.kpis import KPI_KINDS, KPI_LABELS_VI, Group, Kpi, KpiKind, KpiReport
+from web.xlsx import put
 
 FORMATS = {KpiKind.COUNT: "0", KpiKind.SHARE: "0.0%", KpiKind.HOURS: "0.00"}
 GROUP_TITLES = {"month": "Tháng", "procedure": "Thủ tục", "unit": "Đơn vị"}
@@ -31,20 +32,19 @@ def _scope_lines(report: KpiReport) -> list[str]:
 
 
 def _header(sheet, title: str, report: KpiReport) -> int:
-    sheet["A1"] = title
-    sheet["A1"].font = Font(bold=True, size=14)
+    put(sheet, 1, 1, title).font = Font(bold=True, size=14)
     for i, line in enumerate(_scope_lines(report), start=2):
-        sheet.cell(row=i, column=1, value=line)
+        put(sheet, i, 1, line)
     return len(_scope_lines(report)) + 3
 
 
 def _table(sheet, row: int, headers: list[str], rows: list[list], formats: list[str | None] | None = None) -> None:
     for col, header in enumerate(headers, start=1):
-        sheet.cell(row=row, column=col, value=header).font = BOLD
+        put(sheet, row, col, header).font = BOLD
         sheet.column_dimensions[get_column_letter(col)].width = max(12, min(48, len(header) + 2))
     for r, values in enumerate(rows, start=row + 1):
         for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=col, value=value)
+            cell = put(sheet, r, col, value)
             if formats and formats[col - 1] and isinstance(value, (int, float)):
                 cell.number_format = formats[col - 1]
 

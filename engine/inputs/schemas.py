@@ -8,6 +8,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from engine.enums import Channel
 from engine.errors import InvalidInput
+from engine.inputs.policy import Data, Instant, Text
 
 MAX_TEXT = 2000
 REASON_MIN = 5
@@ -17,45 +18,45 @@ class ApplicantSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.String(required=True, validate=validate.Length(min=2, max=255))
-    id_number = fields.String(load_default="", validate=validate.Regexp(r"^[0-9A-Za-z]{0,20}$"))
-    phone = fields.String(load_default="", validate=validate.Regexp(r"^[0-9+ .()-]{0,20}$"))
+    name = Text(required=True, validate=validate.Length(min=2, max=255))
+    id_number = Text(load_default="", validate=validate.Regexp(r"^[0-9A-Za-z]{0,20}$"))
+    phone = Text(load_default="", validate=validate.Regexp(r"^[0-9+ .()-]{0,20}$"))
     email = fields.Email(load_default=None, allow_none=True)
-    address = fields.String(load_default="", validate=validate.Length(max=500))
+    address = Text(load_default="", validate=validate.Length(max=500))
 
 
 class ReceiveSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    procedure_code = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    procedure_code = Text(required=True, validate=validate.Length(min=1, max=40))
     applicant = fields.Nested(ApplicantSchema, required=True)
     channel = fields.String(load_default=Channel.DESK.value, validate=validate.OneOf([c.value for c in Channel]))
-    data = fields.Dict(keys=fields.String(), load_default=dict)
-    documents = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list)
-    agency_code = fields.String(load_default=None, allow_none=True)
+    data = Data(load_default=dict)
+    documents = fields.List(Text(validate=validate.Length(max=500)), load_default=list)
+    agency_code = Text(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
 
 class ReasonSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=REASON_MIN, max=MAX_TEXT))
+    reason = Text(required=True, multiline=True, validate=validate.Length(min=REASON_MIN, max=MAX_TEXT))
 
 
 class SupplementRequestSchema(ReasonSchema):
-    missing = fields.List(fields.String(validate=validate.Length(min=1, max=500)), required=True,
+    missing = fields.List(Text(validate=validate.Length(min=1, max=500)), required=True,
                           validate=validate.Length(min=1))
 
 
 class SupplementSchema(Schema):
-    documents = fields.List(fields.String(validate=validate.Length(min=1, max=500)), load_default=list)
-    data = fields.Dict(keys=fields.String(), load_default=dict)
+    documents = fields.List(Text(validate=validate.Length(min=1, max=500)), load_default=list)
+    data = Data(load_default=dict)
 
 
 class ApologySchema(ReasonSchema):
-    new_due_at = fields.AwareDateTime(required=True, default_timezone=None)
+    new_due_at = Instant(required=True, default_timezone=None)
 
 
 class CompleteSchema(Schema):
-    data = fields.Dict(keys=fields.String(), load_default=dict)
+    data = Data(load_default=dict)
 
 
 @cache
