@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 
 from engine.actors import Actor
 from engine.audit import guarded_transaction
+from engine.auditchain import DailyDigest, compute_digest
 from engine.authz import Action, audit_log_agencies
 from engine.calendar import LOCAL_TZ
 from engine.context import EngineContext
@@ -118,3 +119,12 @@ def browse_security_log(ctx: EngineContext, actor: Actor, *, denied_only: bool =
                 for a in session.scalars(base.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                          .limit(limit).offset(offset))]
         return LogPage(rows, total, limit, offset, {})
+
+
+def daily_digest(ctx: EngineContext, actor: Actor | None, day: date | str) -> DailyDigest:
+    """Every chain's head at the end of ``day`` (engine.auditchain.DailyDigest), for auditors to print and
+    keep; ``None`` is the command line. Hashes and counts only: no dossier or person is named in it."""
+    with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET, read_only=True) as session:
+        if actor is not None:
+            audit_log_agencies(actor, session)
+        return compute_digest(session, day, ctx.now())

@@ -43,9 +43,6 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_at", "at"), UniqueConstraint("seq", name="uq_audit_log_seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor_name: Mapped[str] = mapped_column(String(80))
@@ -53,6 +50,10 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(255), default="")
     allowed: Mapped[bool] = mapped_column(default=True)
     detail: Mapped[dict] = mapped_column(JSONData, default=dict)
+    # Last, in the order the migration adds them: a new database and a migrated one have the same columns.
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditChainHead(Base):
