@@ -353,3 +353,21 @@ def test_the_digest_prints_as_text_by_default(ctx, people, clock, monkeypatch):
 def _first_dossier(ctx) -> str:
     with ctx.db.transaction() as session:
         return session.scalar(select(Dossier.code).order_by(Dossier.id))
+
+
+def test_auditors_print_the_digest_from_the_security_log_page(app, ctx, people, clock):
+    from tests.page_helpers import login, text
+
+    _two_days(ctx, people, clock)
+    auditor = app.test_client()
+    login(auditor, "xa.auditor")
+    page = auditor.get("/officer/audit?tab=security&digest_day=2026-12-07")
+    body = text(page)
+    assert page.status_code == 200 and "BẢN TÓM TẮT HẰNG NGÀY" in body
+    assert daily_digest(ctx, None, "2026-12-07").digest in body
+    assert 'value="2026-12-08"' in auditor.get("/officer/audit?tab=security").get_data(as_text=True)  # yesterday
+    not_over = text(auditor.get("/officer/audit?tab=security&digest_day=2026-12-09"))
+    assert "chưa kết thúc" in not_over and "BẢN TÓM TẮT HẰNG NGÀY" not in not_over
+    leader = app.test_client()
+    login(leader, "xa.lanhdao")
+    assert leader.get("/officer/audit?tab=security&digest_day=2026-12-07").status_code == 403
