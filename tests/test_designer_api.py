@@ -109,8 +109,8 @@ def test_export_then_import_round_trips(client, designer, ctx):
     assert again == response.data  # deterministic
     imported = client.post(f"{API}/packages", headers=designer,
                            data={"file": (io.BytesIO(response.data), "p.zip"), "publish": "true", "note": "Khôi phục"})
-    assert imported.status_code == 201 and imported.get_json()["published"] == {"number": 1, "content_hash":
-        publishing.get_procedure(ctx, KHAI_SINH)["content_hash"], "created": False}
+    assert imported.status_code == 200 and imported.get_json()["published"] == {"number": 1, "content_hash":
+        publishing.get_procedure(ctx, KHAI_SINH)["content_hash"], "created": False, "republished_from": None}
     as_draft = client.post(f"{API}/packages", headers=designer, data={"file": (io.BytesIO(response.data), "p.zip")})
     body = as_draft.get_json()
     assert as_draft.status_code == 201 and body["draft_id"] and body["problems"] == []

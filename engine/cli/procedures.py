@@ -91,6 +91,8 @@ def procedures_import(path: Path, publish: bool, note: str) -> None:
     if result.publication is not None:
         pub = result.publication
         state = "đã ban hành / published" if pub.created else "không đổi / unchanged"
+        if pub.republished_from is not None:
+            state += f" (nội dung phiên bản {pub.republished_from} / content of version {pub.republished_from})"
         click.echo(f"{result.code} v{pub.number} {pub.content_hash[:12]} — {state}")
         return
     click.echo(f"{result.code}: bản nháp / draft #{result.draft_id}")

@@ -50,7 +50,13 @@ class ImportResult:
         pub = self.publication
         return {"code": self.code, "draft_id": self.draft_id, "problems": list(self.problems),
                 "published": None if pub is None else {"number": pub.number, "content_hash": pub.content_hash,
-                                                       "created": pub.created}}
+                                                       "created": pub.created,
+                                                       "republished_from": pub.republished_from}}
+
+    @property
+    def created(self) -> bool:
+        """Something new was stored: a draft, or a new version in force (not the version in force again)."""
+        return self.draft_id is not None or (self.publication is not None and self.publication.created)
 
 
 def _refuse(problems: list[Problem], vi: str, en: str) -> PackageError:
@@ -74,7 +80,10 @@ def _unsafe_files(files: dict[str, bytes]) -> list[Problem]:
 
 def import_package(ctx: EngineContext, actor: Actor | None, data: bytes, *, publish: bool = False, note: str = "",
                    slug: str | None = None) -> ImportResult:
-    """A zip becomes a draft of its procedure (or a new procedure), or a published version with ``publish``."""
+    """A zip becomes a draft of its procedure (or a new procedure), or a published version with ``publish``:
+    a new version in force, including when its content is that of a retired version (a rollback: published
+    again as a new number, ``republished_from`` naming the old one); nothing is stored when it is the version
+    in force already (``created`` False)."""
     files = read_zip(data)
     slug = slug or guess_slug(files)
     if not slug:

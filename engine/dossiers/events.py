@@ -3,8 +3,6 @@ so any edit or deletion breaks the chain at a point ``verify_chain`` can name.""
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -12,12 +10,12 @@ from typing import Callable
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.db.chain import GENESIS_HASH, as_stored, chain_hash, instant
 from engine.db.models import Dossier, Event
 from engine.enums import EventKind
 from engine.kpis import tally as kpi_tally
 from engine.org.actors import SYSTEM_NAME, Actor
 
-GENESIS_HASH = "0" * 64
 # Events are only ever appended, never read back in the transaction that writes them: one prepared Core
 # INSERT on the session's connection, without the unit of work's bookkeeping (the hottest write of all).
 _INSERT = insert(Event.__table__)
@@ -53,11 +51,7 @@ def subscribe(subscriber: Subscriber) -> Subscriber:
 
 def event_hash(prev_hash: str, dossier_code: str, seq: int, kind: str, actor_name: str, at: datetime,
                payload: dict) -> str:
-    body = json.dumps(
-        [prev_hash, dossier_code, seq, kind, actor_name, at.isoformat(timespec="microseconds"), payload],
-        ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str,
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+    return chain_hash(prev_hash, dossier_code, seq, kind, actor_name, instant(at), payload)
 
 
 def record(session: Session, dossier: Dossier, kind: EventKind, actor: Actor | None, at: datetime,
@@ -68,7 +62,7 @@ def record(session: Session, dossier: Dossier, kind: EventKind, actor: Actor | N
     seq = dossier.last_event_seq + 1
     actor_name = actor.username if actor else SYSTEM_NAME
     # Round-trip through JSON so the hash is computed on exactly what the database will hand back.
-    payload = json.loads(json.dumps(payload, ensure_ascii=False, default=str))
+    payload = as_stored(payload)
     digest = event_hash(prev, dossier.code, seq, kind.value, actor_name, at, payload)
     event = RecordedEvent(dossier_id=dossier.id, seq=seq, kind=kind.value, actor_id=actor.id if actor else None,
                           actor_name=actor_name, at=at, payload=payload, prev_hash=prev, hash=digest)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.context import EngineContext
-from engine.db.models import Dossier, Task
+from engine.db.models import Dossier
 from engine.dossiers.actions import require_status
 from engine.dossiers.events import record
 from engine.dossiers.reception import new_dossier, procedure_for, start_processing
-from engine.dossiers.steps import close_deadlines
+from engine.dossiers.steps import close_deadlines, insert_step
 from engine.dossiers.store import dossier_not_found, dossier_tasks, load_dossier
 from engine.enums import Channel, DossierStatus, EventKind, Role, TaskState
 from engine.errors import InvalidInput
@@ -56,13 +56,13 @@ def submit_online(ctx: EngineContext, request: dict) -> Submission:
 
 
 def _open_reception_step(session, ctx: EngineContext, dossier: Dossier, procedure_name: str, now: datetime) -> None:
-    session.add(Task(
-        dossier_id=dossier.id, workflow_task_id=f"reception:{dossier.id}:{dossier.last_event_seq}",
-        step_id=RECEPTION_STEP, step_name=RECEPTION_STEP_NAME, lane=RECEPTION_LANE, role=Role.DESK.value,
-        agency_id=dossier.agency_id, unit_id=None, state=TaskState.READY.value, deadline=RECEPTION_DEADLINE,
-        ready_at=now, due_at=ctx.calendar(session).add(now, RECEPTION_DEADLINE), dossier_code=dossier.code,
-        procedure_name=procedure_name, applicant_name=dossier.applicant_name,
-    ))
+    """The desk's check, an inbox step with its deadline like any other (the sweep marks it overdue)."""
+    if dossier.id is None:
+        session.flush()  # the dossier's row before the Core insert that refers to it
+    insert_step(session, dossier, workflow_task_id=f"reception:{dossier.id}:{dossier.last_event_seq}",
+                step_id=RECEPTION_STEP, step_name=RECEPTION_STEP_NAME, lane=RECEPTION_LANE, role=Role.DESK.value,
+                agency_id=dossier.agency_id, unit_id=None, deadline=RECEPTION_DEADLINE, ready_at=now,
+                due_at=ctx.calendar(session).add(now, RECEPTION_DEADLINE), procedure_name=procedure_name)
 
 
 def _close_reception_step(session, dossier: Dossier, actor: Actor, now: datetime, ctx: EngineContext) -> None:

@@ -173,19 +173,27 @@ def _open_step(session, dossier, compiled, spiff_task, calendar, now, actor, han
     deadline = compiled.deadline(spiff_task.task_spec)
     step_id, step_name = spiff_task.task_spec.name, spiff_task.task_spec.bpmn_name or spiff_task.task_spec.name
     due_at = calendar.add(now, deadline)
-    connection = session.connection()
-    task_id = connection.execute(_INSERT_TASK, {
-        "dossier_id": dossier.id, "workflow_task_id": str(spiff_task.id), "step_id": step_id, "step_name": step_name,
-        "lane": lane, "role": rule.role.value, "agency_id": agency_id, "unit_id": unit_id,
-        "state": TaskState.READY.value, "deadline": str(deadline), "ready_at": now, "due_at": due_at,
-        "dossier_code": dossier.code, "procedure_name": compiled.card.name, "applicant_name": dossier.applicant_name,
-    }).inserted_primary_key[0]
-    connection.execute(_INSERT_DEADLINE, {"dossier_id": dossier.id, "kind": DeadlineKind.STEP.value,
-                                          "task_id": task_id, "due_at": due_at})
+    task_id = insert_step(session, dossier, workflow_task_id=str(spiff_task.id), step_id=step_id,
+                          step_name=step_name, lane=lane, role=rule.role.value, agency_id=agency_id, unit_id=unit_id,
+                          deadline=str(deadline), ready_at=now, due_at=due_at, procedure_name=compiled.card.name)
     record(session, dossier, EventKind.HANDED_OVER, actor, now, task_id=task_id, step=step_id,
            step_name=step_name, from_lane=handed_from.lane if handed_from else RECEPTION_LANE_LABEL,
            from_unit_id=handed_from.unit_id if handed_from else _reception_unit(actor),
            to_lane=lane, to_agency_id=agency_id, to_unit_id=unit_id, due_at=due_at.isoformat())
+    return task_id
+
+
+def insert_step(session: Session, dossier: Dossier, *, due_at: datetime, **row) -> int:
+    """A READY step's inbox row and its one pending step deadline, written together by Core; returns the row's
+    id. Every open step gets its deadline here (workflow steps and the desk's check of an online submission
+    alike), so the sweep marks any of them overdue and ``motcua check`` finds exactly one deadline for each."""
+    connection = session.connection()
+    task_id = connection.execute(_INSERT_TASK, {
+        **row, "dossier_id": dossier.id, "state": TaskState.READY.value, "due_at": due_at,
+        "dossier_code": dossier.code, "applicant_name": dossier.applicant_name,
+    }).inserted_primary_key[0]
+    connection.execute(_INSERT_DEADLINE, {"dossier_id": dossier.id, "kind": DeadlineKind.STEP.value,
+                                          "task_id": task_id, "due_at": due_at})
     return task_id
 
 

@@ -11,23 +11,25 @@ from typing import Iterator
 
 from sqlalchemy.orm import Session
 
+from engine.db.chain import as_stored
 from engine.db.models import AuditEntry
 from engine.errors import NotAuthorized
 from engine.org.actors import SYSTEM_NAME, Actor
+from engine.org.auditchain import queue
 
 
 def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, allowed: bool = True, **detail) -> None:
-    session.add(
-        AuditEntry(
-            at=ctx.now(),
-            actor_id=actor.id if actor else None,
-            actor_name=actor.username if actor else SYSTEM_NAME,
-            action=action,
-            target=target,
-            allowed=allowed,
-            detail=detail,
-        )
-    )
+    """An entry of the hash-chained log, chained and written as the caller's transaction commits
+    (engine.org.auditchain); the detail is stored, and hashed, as JSON hands it back."""
+    queue(session, AuditEntry(
+        at=ctx.now(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.username if actor else SYSTEM_NAME,
+        action=action,
+        target=target,
+        allowed=allowed,
+        detail=as_stored(detail),
+    ))
 
 
 def record_denial(ctx, actor: Actor | None, action: str, target: str, error: NotAuthorized) -> None:

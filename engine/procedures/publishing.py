@@ -1,5 +1,6 @@
 """Publishing procedures (document control, ISO 9001 §7.5): each publication stores an immutable
-version with its content hash, number, author, time and note; republishing identical content is a no-op."""
+version with its content hash, number, author, time and note; publishing the content in force again is a
+no-op, and a retired version's content comes back into force as a new version (``store_version``)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ from engine.procedures.validator import validate_or_raise
 class Publication:
     code: str
     slug: str
-    number: int
+    number: int  # the version in force after the publication
     content_hash: str
-    created: bool
+    created: bool  # a new version was stored (False: the content is the version in force already)
+    republished_from: int | None = None  # the retired version whose content came back into force
 
 
 def card_dict(package: ProcedurePackage) -> dict:
@@ -59,9 +61,15 @@ def publish(ctx: EngineContext, source: str | Path | ProcedurePackage, note: str
 def store_version(session: Session, ctx: EngineContext, package: ProcedurePackage, note: str,
                   actor: Actor | None) -> Publication:
     """Inside the caller's transaction: a new immutable version, in force from now (the previous one is
-    retired: it stays for the dossiers started on it); identical content is a no-op."""
+    retired: it stays for the dossiers started on it).
+
+    Content identical to the version in force is a no-op (``created`` False). Content identical to a
+    RETIRED version is what a designer does to roll back (re-importing an old export, or editing a draft
+    back): it is published again as a NEW version, in force from now, whose number continues the sequence
+    and which records ``republished_from`` (in its note and in the security log). The numbers stay the
+    order in which versions came into force, and dossiers started on any version keep it."""
     check_designer(actor, "publish", package.card.code)
-    procedure = session.scalar(select(Procedure).where(Procedure.code == package.card.code))
+    procedure = session.scalar(select(Procedure).where(Procedure.code == package.card.code).with_for_update())
     if procedure is None:
         other = session.scalar(select(Procedure.code).where(Procedure.slug == package.slug))
         if other is not None:
@@ -70,10 +78,14 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
         procedure = Procedure(code=package.card.code, slug=package.slug, name=package.card.name)
         session.add(procedure)
         session.flush()
-    existing = session.scalar(select(ProcedureVersion).where(
+    current = procedure.current_version
+    if current is not None and current.content_hash == package.content_hash:
+        return Publication(procedure.code, procedure.slug, current.number, current.content_hash, False)
+    retired = session.scalar(select(func.max(ProcedureVersion.number)).where(
         ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.content_hash == package.content_hash))
-    if existing is not None:
-        return Publication(procedure.code, procedure.slug, existing.number, existing.content_hash, False)
+    if retired is not None:
+        back = f"Ban hành lại nội dung phiên bản {retired} / republishes version {retired}"
+        note = f"{note} ({back})" if note.strip() else back
     number = (session.scalar(select(func.max(ProcedureVersion.number)).where(
         ProcedureVersion.procedure_id == procedure.id)) or 0) + 1
     version = ProcedureVersion(
@@ -85,8 +97,9 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
     session.add(version)
     session.flush()
     procedure.current_version_id, procedure.name = version.id, package.card.name
-    audit(session, ctx, actor, "procedure_published", procedure.code, number=number, hash=package.content_hash, note=note)
-    return Publication(procedure.code, procedure.slug, number, package.content_hash, True)
+    audit(session, ctx, actor, "procedure_published", procedure.code, number=number, hash=package.content_hash,
+          note=note, **({"republished_from": retired} if retired is not None else {}))
+    return Publication(procedure.code, procedure.slug, number, package.content_hash, True, retired)
 
 
 def current_version(session: Session, procedure_code: str) -> ProcedureVersion:

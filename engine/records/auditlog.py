@@ -18,6 +18,7 @@ from engine.errors import InvalidInput
 from engine.inputs.policy import check_date, parse_day
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
+from engine.org.auditchain import DailyDigest, compute_digest
 from engine.org.authz import Action, audit_log_agencies
 from engine.org.directory import agency_by_code
 from engine.paging import check_paging
@@ -117,3 +118,12 @@ def browse_security_log(ctx: EngineContext, actor: Actor, *, denied_only: bool =
                 for a in session.scalars(base.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
                                          .limit(limit).offset(offset))]
         return LogPage(rows, total, limit, offset, {})
+
+
+def daily_digest(ctx: EngineContext, actor: Actor | None, day: date | str) -> DailyDigest:
+    """Every chain's head at the end of ``day`` (engine.org.auditchain.DailyDigest), for auditors to print and
+    keep; ``None`` is the command line. Hashes and counts only: no dossier or person is named in it."""
+    with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET, read_only=True) as session:
+        if actor is not None:
+            audit_log_agencies(actor, session)
+        return compute_digest(session, day, ctx.now())

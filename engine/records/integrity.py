@@ -1,4 +1,5 @@
-"""Whole-database integrity checks: the hash chains (``motcua audit verify``) and the agreement of every
+"""Whole-database integrity checks: the hash chains, the dossiers' and the security audit log's, and a saved
+daily digest (``motcua audit verify [--digest FILE]``), and the agreement of every
 dossier's workflow state with its read model (``motcua check``), e.g. after a crash or a kill -9.
 
 The read model is what the engine keeps beside each workflow: one inbox row per READY user task, one
@@ -20,6 +21,14 @@ from engine.dossiers.runtime import load_state, ready_user_tasks, waiting_timers
 from engine.dossiers.store import compiled_for
 from engine.enums import OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DeadlineKind, DossierStatus, EventKind
 from engine.kpis import tally as kpi_tally
+from engine.org.auditchain import (
+    AuditBrokenLink,
+    DailyDigest,
+    compare_digest,
+    compute_digest,
+    parse_digest,
+    verify_audit_log,
+)
 
 BATCH = 1000
 # Statuses whose workflow is running (before receipt there is none; after resolution nothing is due).
@@ -39,6 +48,21 @@ def verify_all(ctx: EngineContext) -> tuple[list[BrokenLink], int]:
             return broken, checked
         checked += len(dossiers)
         last_id = dossiers[-1].id
+
+
+def verify_audit_chain(ctx: EngineContext) -> tuple[list[AuditBrokenLink], int]:
+    """The security audit log's chain: (broken links, first broken entry first; entries checked)."""
+    with ctx.db.transaction(read_only=True) as session:
+        return verify_audit_log(session)
+
+
+def verify_saved_digest(ctx: EngineContext, text: str) -> tuple[DailyDigest, list[str]]:
+    """A daily digest saved earlier (JSON or text) against the same day recomputed from the database now:
+    (the saved digest, every difference; none when nothing made before that day's end was rewritten)."""
+    saved, written = parse_digest(text)
+    with ctx.db.transaction(read_only=True) as session:
+        current = compute_digest(session, saved.day, ctx.now())
+    return saved, compare_digest(saved, written, current)
 
 
 @dataclass(frozen=True)

@@ -164,15 +164,20 @@ def export_draft(draft_id: int):
 @blp.route("/packages", methods=["POST"])
 @blp.arguments(ImportFiles, location="files")
 @blp.arguments(ImportForm, location="form")
-@blp.response(201, ImportResultSchema)
+@blp.response(201, ImportResultSchema, description="A draft, or a new version in force (also when it republishes "
+                                                     "a retired version's content: ``published.republished_from``)")
+@blp.alt_response(200, schema=ImportResultSchema,
+                  description="Published with ``publish`` but identical to the version in force: nothing stored")
 @error_responses(blp, 401, 403, 409, 413, 422)
 @blp.doc(security=BEARER)
 def import_package(files: dict, form: dict):
     """Import a package zip as a draft (its problems listed), or publish it at once (``publish``, ``note``).
-    Refused whole, nothing stored, if it is too large, escapes its folder, or its BPMN is unsafe or carries code."""
+    Refused whole, nothing stored, if it is too large, escapes its folder, or its BPMN is unsafe or carries code.
+    Publishing the content of a retired version puts it back in force as a new version (201); the content of
+    the version in force changes nothing (200)."""
     data = files["file"].stream.read(MAX_ZIP_BYTES + 1)
     result = package_io.import_package(engine_context(), current_actor(), data, publish=form["publish"], note=form["note"])
-    return result.to_dict()
+    return result.to_dict(), 201 if result.created else 200
 
 
 @operation(blp, "/checks/duration", CheckSchema, method="POST", args=TextBody, errors=(401, 422))

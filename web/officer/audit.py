@@ -3,12 +3,15 @@ security log (refused attempts, administration), filtered and paginated by the e
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import render_template, request
 from flask_login import login_required
 
+from engine.clock.calendar import LOCAL_TZ
 from engine.enums import EventKind
 from engine.errors import MotcuaError, NotAuthorized
-from engine.records.auditlog import browse_events, browse_security_log
+from engine.records.auditlog import browse_events, browse_security_log, daily_digest
 from web.display import EVENT_LABELS_VI
 from web.i18n import message_of
 from web.officer.blueprint import bp
@@ -38,6 +41,26 @@ def audit_log():
         raise
     except MotcuaError as exc:  # a bad filter (checked after authority): say which, show nothing
         error, status = message_of(exc), 422
+    digest, digest_error = _digest(tab)
     kinds = [(k.value, EVENT_LABELS_VI.get(k, k.value)) for k in EventKind]
     return render_template("officer/audit.html", tab=tab, tabs=TABS, result=result, filters=filters, kinds=kinds,
-                           page=page, pages=pages(result.total if result else 0, PAGE_SIZE), error=error), status
+                           page=page, pages=pages(result.total if result else 0, PAGE_SIZE), error=error,
+                           digest=digest, digest_error=digest_error,
+                           digest_day=request.args.get("digest_day") or _yesterday()), status
+
+
+def _yesterday() -> str:
+    return (ctx().now().astimezone(LOCAL_TZ).date() - timedelta(days=1)).isoformat()
+
+
+def _digest(tab: str):
+    """The daily digest asked for on the security tab (``digest_day``), printable: (digest, error message)."""
+    day = (request.args.get("digest_day") or "").strip()
+    if tab != "security" or not day:
+        return None, None
+    try:
+        return daily_digest(ctx(), actor(), day), None
+    except NotAuthorized:
+        raise
+    except MotcuaError as exc:
+        return None, message_of(exc)

@@ -29,12 +29,13 @@ class ProcedureVersion(Base):
     __tablename__ = "procedure_versions"
     __table_args__ = (
         UniqueConstraint("procedure_id", "number", name="uq_procedure_versions_number"),
-        UniqueConstraint("procedure_id", "content_hash", name="uq_procedure_versions_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     procedure_id: Mapped[int] = mapped_column(ForeignKey("procedures.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
+    # Not unique per procedure: a retired version's content published again is a new version (its number
+    # says when it came back into force; engine.procedures.publishing.store_version).
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     card: Mapped[dict] = mapped_column(JSONData)  # procedure.toml as parsed, for display and the engine
     card_toml: Mapped[bytes] = mapped_column(LargeBinary)

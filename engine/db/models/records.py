@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.db.chain import GENESIS_HASH
 from engine.db.models.base import Base
 from engine.db.types import JSONData, UTCDateTime
 
@@ -34,10 +35,12 @@ class Event(Base):
 
 
 class AuditEntry(Base):
-    """Security and administration log: refused attempts, publications, organisation changes."""
+    """Security and administration log: refused attempts, publications, organisation changes. Hash-chained
+    like the events (engine.org.auditchain): ``seq`` counts from 1 in the order of commit, ``hash`` covers the
+    entry and the previous entry's hash; the chain's head is ``AuditChainHead``."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    __table_args__ = (Index("ix_audit_log_at", "at"), UniqueConstraint("seq", name="uq_audit_log_seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -47,6 +50,31 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(255), default="")
     allowed: Mapped[bool] = mapped_column(default=True)
     detail: Mapped[dict] = mapped_column(JSONData, default=dict)
+    # Last, in the order the migration adds them: a new database and a migrated one have the same columns.
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row (id 1): the audit log's last link. Appends lock it (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+    writers are serialised already), so concurrent writers queue instead of forking the chain, and a log cut
+    short at its end no longer reaches the head."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+AUDIT_CHAIN_HEAD_ID = 1
+
+
+@event.listens_for(AuditChainHead.__table__, "after_create")
+def _genesis_head(table, connection, **_kw) -> None:
+    """A new database's audit log is empty: its head is the genesis (the migration writes the same row)."""
+    connection.execute(table.insert().values(id=AUDIT_CHAIN_HEAD_ID, seq=0, hash=GENESIS_HASH))
 
 
 class Nonconformity(Base):
