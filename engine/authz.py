@@ -38,6 +38,8 @@ class Action(StrEnum):
     MANAGE_OUTBOX = "manage_outbox"
     VIEW_RECORDS = "view_records"  # an agency's registers: tracking book (Form 07), control slips
     VIEW_REPORTS = "view_reports"  # KPIs and the dashboard (DOMAIN §7)
+    MANAGE_USERS = "manage_users"
+    REISSUE_PIN = "reissue_pin"  # a new lookup PIN for the applicant, unlocking a locked lookup
 
 
 # Dossier-level actions open to these roles in the dossier's responsible agency.
@@ -50,6 +52,7 @@ _AGENCY_ROLES: dict[Action, frozenset[Role]] = {
     Action.WITHDRAW: frozenset({Role.DESK}),
     Action.APOLOGY: frozenset({Role.LEADER}),
     Action.HAND_BACK: frozenset({Role.DESK}),
+    Action.REISSUE_PIN: frozenset({Role.DESK}),
 }
 
 
@@ -224,6 +227,13 @@ def outbox_agency(actor: Actor, agency_id: int | None = None) -> int:
     if not actor.has(Role.ADMIN) or (agency_id is not None and agency_id != actor.agency_id):
         raise _deny(actor, Action.MANAGE_OUTBOX, "hộp thư đi" + (f" của cơ quan #{agency_id}" if agency_id else ""))
     return actor.agency_id
+
+
+def check_manage_user(actor: Actor | None, session: Session, agency_id: int) -> None:
+    """Users are activated and deactivated by an administrator of their agency or of an agency above it
+    (``None``: the command line, run by the system administrator)."""
+    if actor is not None and not (actor.has(Role.ADMIN) and actor.agency_id in agency_chain(session, agency_id)):
+        raise _deny(actor, Action.MANAGE_USERS, f"người dùng của cơ quan #{agency_id}")
 
 
 def check_designer(actor: Actor | None, action: str, target: str) -> None:

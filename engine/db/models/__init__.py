@@ -3,7 +3,7 @@
 from engine.db.models.base import Base
 from engine.db.models.org import Agency, ApiToken, CalendarDay, Unit, User, UserRole
 from engine.db.models.procedures import Procedure, ProcedureVersion
-from engine.db.models.dossiers import Deadline, Dossier, DossierCounter, Task
+from engine.db.models.dossiers import Deadline, Dossier, DossierCounter, PinGuard, Task
 from engine.db.models.records import AuditEntry, Event, Nonconformity
 from engine.db.models.notifications import Notification, UserContact
 from engine.db.models.oversight import Escalation
@@ -12,7 +12,7 @@ from engine.db.models.kpi_tallies import KpiDossierDay, KpiDossierMark, KpiDossi
 
 __all__ = [
     "Base", "Agency", "ApiToken", "CalendarDay", "Unit", "User", "UserRole", "Procedure", "ProcedureVersion",
-    "Deadline", "Dossier", "DossierCounter", "Task", "AuditEntry", "Event", "Nonconformity",
+    "Deadline", "Dossier", "DossierCounter", "PinGuard", "Task", "AuditEntry", "Event", "Nonconformity",
     "Notification", "UserContact", "Escalation", "ProcedureDraft",
     "KpiDossierDay", "KpiDossierMark", "KpiDossierMinutes", "KpiStepDay", "KpiStepMinutes",
 ]
