@@ -18,9 +18,10 @@ from engine.events import record
 from engine.org import agency_by_code
 from engine.reception import new_dossier, procedure_for, start_processing
 from engine.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
-from engine.security import new_pin, verify_pin
+from engine.pin_guard import admit
+from engine.security import new_pin
 from engine.steps import close_deadlines
-from engine.store import dossier_not_found, dossier_tasks, load_dossier
+from engine.store import dossier_tasks, load_dossier, lock_dossier
 from engine.dossiers import require_status
 
 RECEPTION_STEP = "kiem_tra_tiep_nhan"
@@ -120,10 +121,9 @@ def reject_submission(ctx: EngineContext, actor: Actor, code: str, payload: dict
 def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> None:
     """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check."""
     req = load(SupplementSchema, payload)
+    admitted = admit(ctx, code, pin)  # an unknown code and a wrong PIN answer alike (engine.pin_guard)
     with ctx.db.transaction() as session:
-        dossier = load_dossier(session, code, for_update=True)
-        if not verify_pin(dossier.pin_hash, code, pin or ""):
-            raise dossier_not_found(code)  # the same answer as an unknown code
+        dossier = lock_dossier(session, admitted.dossier_id)
         require_status(dossier, {DossierStatus.INCOMPLETE}, "bổ sung trực tuyến")
         now = ctx.now()
         dossier.status = DossierStatus.SUBMITTED.value
