@@ -14,7 +14,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-PIN_DIGITS = 6
+PIN_DIGITS = 8  # 26.6 bits (6 until 2026-11: those PINs still verify, any length does)
 TOKEN_BYTES = 32
 TOKEN_PREFIX_CHARS = 8
 

@@ -112,7 +112,7 @@ def test_dossier_from_reception_to_hand_back_and_citizen_lookup(browser_page):
     page.wait_for_url("**/receipt")
     code = page.inner_text("strong.code").strip()
     pin = page.inner_text("strong.pin").strip()
-    assert code.startswith("000.00.31.H99-") and len(pin) == 6
+    assert code.startswith("000.00.31.H99-") and len(pin) == 8
     assert page.locator("svg").count() >= 1  # the QR code of the lookup link
     shot(page, "01-receipt")
     sign_out(page)

@@ -21,7 +21,7 @@ CODE = re.compile(r"^000\.00\.31\.H99-\d{6}-\d{4}$")
 def test_receive_gives_code_pin_and_same_day_appointment(ctx, people):
     receipt = receive_sample(ctx, people)
     assert CODE.match(receipt.code) and receipt.code.endswith("-261207-0001")
-    assert re.fullmatch(r"\d{6}", receipt.pin)
+    assert re.fullmatch(r"\d{8}", receipt.pin)
     assert receipt.status == DossierStatus.RECEIVED
     assert receipt.due_at == local("2026-12-07T17:00")  # same_day, received Monday 08:00
     row = dossier(ctx, receipt.code)
