@@ -247,6 +247,43 @@ def check_designer(actor: Actor | None, action: str, target: str) -> None:
         )
 
 
+# --- designers' scope: the procedures of their agency and of the agencies below it ----------------------
+
+def designer_agencies(actor: Actor | None, session: Session) -> list[int] | None:
+    """The agencies whose procedures (and, in a migration, whose dossiers) a designer works on: their agency and
+    every agency below it; ``None`` (no limit) for the command line."""
+    return None if actor is None else _agencies_below(session, actor.agency_id)
+
+
+def owning_agency(session: Session, owner_agency_id: int | None) -> int | None:
+    """A procedure without a recorded owner belongs to the top of the agency tree (the first root agency)."""
+    if owner_agency_id is not None:
+        return owner_agency_id
+    return session.scalar(select(Agency.id).where(Agency.parent_id.is_(None)).order_by(Agency.id).limit(1))
+
+
+def may_design(actor: Actor | None, session: Session, owner_agency_id: int | None) -> bool:
+    if actor is None:
+        return True
+    if not actor.has(Role.DESIGNER):
+        return False
+    return owning_agency(session, owner_agency_id) in _agencies_below(session, actor.agency_id)
+
+
+def check_design_scope(actor: Actor | None, session: Session, owner_agency_id: int | None, action: str,
+                       target: str) -> None:
+    """A designer changes, reads, publishes and migrates only procedures owned by their agency or one below it."""
+    check_designer(actor, action, target)
+    if not may_design(actor, session, owner_agency_id):
+        raise NotAuthorized(
+            f"Thủ tục {target} thuộc cơ quan khác: người thiết kế quy trình chỉ làm việc với thủ tục của cơ quan mình "
+            "và các cơ quan cấp dưới.",
+            message_en=f"Procedure {target} belongs to another agency: designers work on the procedures of their "
+                       "agency and the agencies below it only.",
+            details={"action": action, "target": target},
+        )
+
+
 # --- reports (KPIs, DOMAIN §7) ----------------------------------------------------------------------
 # NOTE: restored by the oversight session after its edit accidentally cut these lines off the end of the
 # file; rebuilt from their callers (engine/kpis) and tests/test_kpis.py — the KPI session should re-check.

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from engine.actors import Actor
 from engine.audit import guarded_transaction
-from engine.authz import check_designer
+from engine.authz import check_design_scope, check_designer, may_design
 from engine.context import EngineContext
 from engine.db.models import Dossier, Procedure, ProcedureDraft, ProcedureVersion
-from engine.drafts import load_draft
+from engine.drafts import draft_owner, load_draft_for
 from engine.enums import OPEN_DOSSIER_STATUSES, VERSION_STATUS_LABELS_VI, DraftStatus, VersionStatus
 from engine.errors import NotFound, UnsafeExpression
 from engine.expressions import compile_expression
@@ -67,25 +67,29 @@ def _summary(session, procedure: Procedure) -> dict:
 def list_procedures(ctx: EngineContext, actor: Actor | None) -> list[dict]:
     with guarded_transaction(ctx, actor, READ, "procedures", read_only=True) as session:
         check_designer(actor, READ, "procedures")
-        result = [_summary(session, p) for p in session.scalars(select(Procedure).order_by(Procedure.code))]
+        result = [_summary(session, p) for p in session.scalars(select(Procedure).order_by(Procedure.code))
+                  if may_design(actor, session, p.owner_agency_id)]  # their agency's and those below
         for draft in session.scalars(select(ProcedureDraft).where(
                 ProcedureDraft.procedure_id.is_(None), ProcedureDraft.status == DraftStatus.OPEN.value)):
+            if not may_design(actor, session, draft_owner(session, draft)):
+                continue
             result.append({"code": draft.code, "slug": draft.slug, "name": draft.name, "current_version": None,
                            "versions": [], "draft": _draft_summary(draft)})
         return result
 
 
-def _procedure(session, code: str) -> Procedure:
+def _procedure(session, code: str, actor: Actor | None = None) -> Procedure:
     procedure = session.scalar(select(Procedure).where(Procedure.code == code))
     if procedure is None:
         raise NotFound(f"Không có thủ tục mã '{code}'.", message_en=f"No procedure '{code}'.")
+    check_design_scope(actor, session, procedure.owner_agency_id, READ, code)
     return procedure
 
 
 def procedure_detail(ctx: EngineContext, actor: Actor | None, code: str) -> dict:
     with guarded_transaction(ctx, actor, READ, code, read_only=True) as session:
         check_designer(actor, READ, code)
-        return _summary(session, _procedure(session, code))
+        return _summary(session, _procedure(session, code, actor))
 
 
 def _side_of_version(v: ProcedureVersion) -> Side:
@@ -96,7 +100,7 @@ def version_diff(ctx: EngineContext, actor: Actor | None, code: str, old: int, n
     """Elements added, removed and changed, deadlines changed, card and forms changed, from ``old`` to ``new``."""
     with guarded_transaction(ctx, actor, READ, code, read_only=True) as session:
         check_designer(actor, READ, code)
-        procedure = _procedure(session, code)
+        procedure = _procedure(session, code, actor)
         sides = {}
         for number in (old, new):
             version = session.scalar(select(ProcedureVersion).where(
@@ -112,7 +116,7 @@ def draft_diff(ctx: EngineContext, actor: Actor | None, draft_id: int) -> dict:
     """What the draft changes against the version it was made from (empty sides for a new procedure)."""
     with guarded_transaction(ctx, actor, READ, f"draft:{draft_id}", read_only=True) as session:
         check_designer(actor, READ, f"draft:{draft_id}")
-        draft = load_draft(session, draft_id, open_only=False)
+        draft = load_draft_for(session, actor, READ, draft_id, open_only=False)
         base = draft.base_version
         old = _side_of_version(base) if base else Side({}, b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>', {})
         new = Side(card_fields(draft.card_toml)[0], draft.bpmn_xml, dict(draft.forms or {}))

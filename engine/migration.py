@@ -30,7 +30,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffState
 
 from engine.actors import Actor
 from engine.audit import audit, guarded_transaction
-from engine.authz import check_designer
+from engine.authz import check_design_scope, check_designer, designer_agencies
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Procedure, ProcedureVersion, Task
 from engine.durations import WorkDuration, parse_duration
@@ -40,7 +40,7 @@ from engine.events import record
 from engine.procedures.spiff import lane_of, step_properties
 from engine.runtime import _REGISTRY, SPEC_CACHE, CompiledProcedure, advance, dump_state, load_state, waiting_timers
 from engine.steps import check_lanes_resolvable, sync
-from engine.store import load_dossier, save_workflow
+from engine.store import dossier_not_found, load_dossier, save_workflow
 
 MIGRATE = "migrate"
 # Dossiers whose workflow runs (submitted/incomplete ones have none yet: they start on the version in force).
@@ -94,13 +94,15 @@ def _target(session, code: str, number: int) -> tuple[Procedure, ProcedureVersio
     return procedure, version
 
 
-def _candidates(session, procedure: Procedure, target: ProcedureVersion) -> list[str]:
-    """Open dossiers on an older version of the procedure (SQL over indexed columns)."""
-    return list(session.scalars(
-        select(Dossier.code).join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
-        .where(ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number < target.number,
-               Dossier.status.in_([s.value for s in MOVABLE_STATUSES]))
-        .order_by(Dossier.id)))
+def _candidates(session, procedure: Procedure, target: ProcedureVersion, agencies: list[int] | None) -> list[str]:
+    """Open dossiers on an older version of the procedure (SQL over indexed columns), of ``agencies`` only (the
+    designer's agency and those below it: a migration never touches nor names another agency's dossiers)."""
+    query = (select(Dossier.code).join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+             .where(ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number < target.number,
+                    Dossier.status.in_([s.value for s in MOVABLE_STATUSES])))
+    if agencies is not None:
+        query = query.where(Dossier.agency_id.in_(agencies))
+    return list(session.scalars(query.order_by(Dossier.id)))
 
 
 def migrate(ctx: EngineContext, actor: Actor | None, code: str, to_number: int, *, dry_run: bool = False,
@@ -111,7 +113,9 @@ def migrate(ctx: EngineContext, actor: Actor | None, code: str, to_number: int, 
     with guarded_transaction(ctx, actor, MIGRATE, code) as session:
         check_designer(actor, MIGRATE, code)
         procedure, target = _target(session, code, to_number)
-        codes = _candidates(session, procedure, target)
+        check_design_scope(actor, session, procedure.owner_agency_id, MIGRATE, code)
+        agencies = designer_agencies(actor, session)
+        codes = _candidates(session, procedure, target, agencies)
     if dossier_codes is not None:
         codes = [c for c in codes if c in set(dossier_codes)]
     report = MigrationReport(code, to_number, dry_run)
@@ -129,6 +133,8 @@ def _one(ctx: EngineContext, actor: Actor | None, dossier_code: str, code: str, 
     with guarded_transaction(ctx, actor, MIGRATE, dossier_code) as session:
         _, target = _target(session, code, to_number)
         dossier = load_dossier(session, dossier_code, for_update=True)
+        if (agencies := designer_agencies(actor, session)) is not None and dossier.agency_id not in agencies:
+            raise dossier_not_found(dossier_code)  # never reached from migrate(): candidates are in scope
         old_version = dossier.procedure_version
         move = DossierMove(dossier.code, dossier.status, old_version.number, target.number)
         if old_version.number >= target.number or dossier.status not in MOVABLE_STATUSES:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.actors import SYSTEM_NAME, Actor
 from engine.audit import guarded_transaction, audit
-from engine.authz import check_designer
+from engine.authz import check_design_scope, check_designer, owning_agency
 from engine.context import EngineContext
 from engine.db.models import Procedure, ProcedureVersion
 from engine.errors import AlreadyExists, NotFound
@@ -67,9 +67,13 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
         if other is not None:
             raise AlreadyExists(f"Tên gói '{package.slug}' đã dùng cho thủ tục {other}.",
                                 message_en=f"Package name '{package.slug}' is already used by procedure {other}.")
-        procedure = Procedure(code=package.card.code, slug=package.slug, name=package.card.name)
+        # The first publication decides the owner: the designer's agency (the top of the tree from the command line).
+        procedure = Procedure(code=package.card.code, slug=package.slug, name=package.card.name,
+                              owner_agency_id=actor.agency_id if actor else owning_agency(session, None))
         session.add(procedure)
         session.flush()
+    else:
+        check_design_scope(actor, session, procedure.owner_agency_id, "publish", procedure.code)
     existing = session.scalar(select(ProcedureVersion).where(
         ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.content_hash == package.content_hash))
     if existing is not None:

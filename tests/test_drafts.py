@@ -14,7 +14,7 @@ from engine.walkthrough import complete_open_steps
 from tests.designer_helpers import bpmn_text, move_to_lane, set_deadline
 from tests.helpers import KHAI_SINH, dossier, open_tasks, receive_sample, request
 
-DESIGNER = "xa.designer"
+DESIGNER = "tinh.thietke"
 
 
 @pytest.fixture
