@@ -16,7 +16,10 @@ from engine.db.models import AuditEntry
 from engine.errors import NotAuthorized
 
 
-def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, allowed: bool = True, **detail) -> None:
+def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, allowed: bool = True,
+          agency_id: int | None = None, **detail) -> None:
+    """``agency_id``: the agency the entry concerns when it may not be the actor's (e.g. the agency of a dossier
+    an outsider tried): its security log shows the entry too."""
     session.add(
         AuditEntry(
             at=ctx.now(),
@@ -26,13 +29,15 @@ def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, a
             target=target,
             allowed=allowed,
             detail=detail,
+            agency_id=agency_id,
         )
     )
 
 
 def record_denial(ctx, actor: Actor | None, action: str, target: str, error: NotAuthorized) -> None:
     with ctx.db.transaction() as session:
-        audit(session, ctx, actor, action, target, allowed=False, reason=error.message_en)
+        audit(session, ctx, actor, action, target, allowed=False, agency_id=getattr(error, "agency_id", None),
+              reason=error.message_en)
 
 
 @contextmanager

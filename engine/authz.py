@@ -56,12 +56,16 @@ _AGENCY_ROLES: dict[Action, frozenset[Role]] = {
 }
 
 
-def _deny(actor: Actor, action: Action, target: str) -> NotAuthorized:
-    return NotAuthorized(
+def _deny(actor: Actor, action: Action, target: str, agency_id: int | None = None) -> NotAuthorized:
+    """The refusal; ``agency_id``, the agency whose dossier or records were tried, goes to the audit entry (not to
+    the caller) so that agency's auditors see an outsider's attempt in its security log."""
+    error = NotAuthorized(
         f"Người dùng '{actor.username}' không có thẩm quyền thực hiện '{action.value}' đối với {target}.",
         message_en=f"User '{actor.username}' may not '{action.value}' on {target}.",
         details={"action": action.value, "target": target},
     )
+    error.agency_id = agency_id
+    return error
 
 
 _PARENT = select(Agency.parent_id).where(Agency.id == bindparam("agency_id"))  # built once: every reception walks it
@@ -102,18 +106,18 @@ def check_task(actor: Actor, action: Action, task: Task) -> None:
         Action.REASSIGN: heads_unit_of(actor, task),
     }.get(action, False)
     if not allowed:
-        raise _deny(actor, action, f"bước '{task.step_id}' của hồ sơ {task.dossier_code}")
+        raise _deny(actor, action, f"bước '{task.step_id}' của hồ sơ {task.dossier_code}", task.agency_id)
 
 
 def check_receive(actor: Actor, session: Session, agency_id: int) -> None:
     """The desk receives for its own agency or, on behalf of it, for an agency above it (liên thông)."""
     if not (actor.has(Role.DESK) and agency_id in agency_chain(session, actor.agency_id)):
-        raise _deny(actor, Action.RECEIVE, f"cơ quan #{agency_id}")
+        raise _deny(actor, Action.RECEIVE, f"cơ quan #{agency_id}", agency_id)
 
 
 def check_dossier(actor: Actor, action: Action, dossier: Dossier, tasks: Iterable[Task]) -> None:
     if not may_on_dossier(actor, action, dossier, tasks):
-        raise _deny(actor, action, f"hồ sơ {dossier.code}")
+        raise _deny(actor, action, f"hồ sơ {dossier.code}", dossier.agency_id)
 
 
 def may_on_dossier(actor: Actor, action: Action, dossier: Dossier, tasks: Iterable[Task],
@@ -142,7 +146,7 @@ def check_view(actor: Actor, session: Session, dossier: Dossier, tasks: Iterable
         [a for a in _agencies_below(session, actor.agency_id)] if actor.has(Role.AUDITOR) else []
     )
     if not may_on_dossier(actor, Action.VIEW, dossier, tasks, below):
-        raise _deny(actor, Action.VIEW, f"hồ sơ {dossier.code}")
+        raise _deny(actor, Action.VIEW, f"hồ sơ {dossier.code}", dossier.agency_id)
 
 
 RECORD_KEEPERS = frozenset({Role.DESK, Role.LEADER})
@@ -159,7 +163,7 @@ def record_agencies(actor: Actor, session: Session) -> list[int]:
 
 def check_agency_records(actor: Actor, session: Session, agency_id: int) -> None:
     if agency_id not in record_agencies(actor, session):
-        raise _deny(actor, Action.VIEW_RECORDS, f"sổ sách của cơ quan #{agency_id}")
+        raise _deny(actor, Action.VIEW_RECORDS, f"sổ sách của cơ quan #{agency_id}", agency_id)
 
 
 def _agencies_below(session: Session, agency_id: int) -> list[int]:
@@ -209,7 +213,7 @@ def may_on_nonconformity(actor: Actor, action: Action, session: Session, nc: Non
 
 def check_nonconformity(actor: Actor, action: Action, session: Session, nc: Nonconformity) -> None:
     if not may_on_nonconformity(actor, action, session, nc):
-        raise _deny(actor, action, f"điểm không phù hợp #{nc.id}")
+        raise _deny(actor, action, f"điểm không phù hợp #{nc.id}", nc.agency_id)
 
 
 def audit_log_agencies(actor: Actor, session: Session, agency_id: int | None = None) -> list[int]:
@@ -233,7 +237,7 @@ def check_manage_user(actor: Actor | None, session: Session, agency_id: int) -> 
     """Users are activated and deactivated by an administrator of their agency or of an agency above it
     (``None``: the command line, run by the system administrator)."""
     if actor is not None and not (actor.has(Role.ADMIN) and actor.agency_id in agency_chain(session, agency_id)):
-        raise _deny(actor, Action.MANAGE_USERS, f"người dùng của cơ quan #{agency_id}")
+        raise _deny(actor, Action.MANAGE_USERS, f"người dùng của cơ quan #{agency_id}", agency_id)
 
 
 def check_designer(actor: Actor | None, action: str, target: str) -> None:
@@ -275,13 +279,15 @@ def check_design_scope(actor: Actor | None, session: Session, owner_agency_id: i
     """A designer changes, reads, publishes and migrates only procedures owned by their agency or one below it."""
     check_designer(actor, action, target)
     if not may_design(actor, session, owner_agency_id):
-        raise NotAuthorized(
+        error = NotAuthorized(
             f"Thủ tục {target} thuộc cơ quan khác: người thiết kế quy trình chỉ làm việc với thủ tục của cơ quan mình "
             "và các cơ quan cấp dưới.",
             message_en=f"Procedure {target} belongs to another agency: designers work on the procedures of their "
                        "agency and the agencies below it only.",
             details={"action": action, "target": target},
         )
+        error.agency_id = owning_agency(session, owner_agency_id)  # the owner's auditors see the attempt
+        raise error
 
 
 # --- reports (KPIs, DOMAIN §7) ----------------------------------------------------------------------
@@ -319,4 +325,4 @@ def check_reports(actor: Actor, session: Session, agency_id: int, *, include_sub
             and not include_sub and unit_id == actor.unit_id)
     )
     if not allowed:
-        raise _deny(actor, Action.VIEW_REPORTS, f"báo cáo của cơ quan #{agency_id}")
+        raise _deny(actor, Action.VIEW_REPORTS, f"báo cáo của cơ quan #{agency_id}", agency_id)

@@ -14,7 +14,7 @@ from engine.authz import Action, check_receive
 from engine.codes import next_code
 from engine.context import EngineContext
 from engine.db.models import Agency, Deadline, Dossier
-from engine.enums import DeadlineKind, DossierStatus, EventKind
+from engine.enums import Channel, DeadlineKind, DossierStatus, EventKind
 from engine.errors import InvalidInput, MotcuaError
 from engine.events import record
 from engine.org import agency_by_code
@@ -101,7 +101,14 @@ def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier
 
 
 def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
+    """A dossier received at the desk: its channel is the desk, always (online submissions come through
+    engine.online; a desk officer cannot count a reception as online, which would skew the KPIs)."""
     req = load(ReceiveSchema, request)
+    if req["channel"] != Channel.DESK.value:
+        raise InvalidInput(
+            f"Hồ sơ tiếp nhận tại Bộ phận Một cửa có kênh '{Channel.DESK.value}'; hồ sơ trực tuyến do công dân tự nộp.",
+            message_en=f"A dossier received at the desk has channel '{Channel.DESK.value}'; online dossiers are "
+                       "submitted by citizens.", details={"channel": [f"must be '{Channel.DESK.value}'"]})
     pin = new_pin()
     with guarded_transaction(ctx, actor, Action.RECEIVE, req["procedure_code"]) as session:
         agency = agency_by_code(session, req["agency_code"]) if req["agency_code"] else session.get(Agency, actor.agency_id)
