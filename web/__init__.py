@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.context import EngineContext
 from engine.db.session import Database
 from web import config as web_config
-from web import errors
+from web import csp, errors
 from web.auth import bearer_token
 from web.extensions import api as rest_api, csrf, limiter, login_manager  # not "api": web.api is the REST package
 from web.i18n import LANGUAGES, current_language, translate
@@ -49,6 +49,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     for blueprint in page_blueprints():
         app.register_blueprint(blueprint)
     errors.register(app)
+    csp.register(app)
 
     @app.context_processor
     def _template_helpers():
