@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.actors import Actor
 from engine.audit import audit, guarded_transaction
-from engine.authz import check_manage_user
+from engine.authz import Action, check_manage_user
 from engine.context import EngineContext
 from engine.db.models import Agency, ApiToken, CalendarDay, Unit, User, UserRole
 from engine.enums import Role, TokenState
@@ -217,9 +217,8 @@ def sign_out(ctx: EngineContext, actor: Actor) -> None:
 
 def set_active(ctx: EngineContext, username: str, active: bool, actor: Actor | None = None) -> None:
     """Deactivating a user ends at once their sessions and every API token; reactivating issues nothing back."""
-    _require_admin(actor)
     action = "user_activated" if active else "user_deactivated"
-    with guarded_transaction(ctx, actor, action, username) as session:
+    with guarded_transaction(ctx, actor, Action.MANAGE_USERS, username) as session:
         user = user_by_username(session, username)
         check_manage_user(actor, session, user.agency_id)
         now = ctx.now()
