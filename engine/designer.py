@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine.actors import Actor
 from engine.audit import guarded_transaction
-from engine.authz import check_design_scope, check_designer, may_design
+from engine.authz import check_design_scope, check_designer, designer_agencies, may_design
 from engine.context import EngineContext
 from engine.db.models import Dossier, Procedure, ProcedureDraft, ProcedureVersion
 from engine.drafts import draft_owner, load_draft_for
@@ -25,13 +25,14 @@ from engine.procedures.diff import Side, diff_versions
 READ = "read_procedures"
 
 
-def _versions(session, procedure: Procedure) -> list[dict]:
+def _versions(session, procedure: Procedure, agencies: list[int] | None) -> list[dict]:
     rows = list(session.scalars(select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure.id)
                                 .order_by(ProcedureVersion.number)))
     open_counts = dict(session.execute(
         select(Dossier.procedure_version_id, func.count()).where(
             Dossier.procedure_version_id.in_([v.id for v in rows]),
-            Dossier.status.in_([s.value for s in OPEN_DOSSIER_STATUSES]))
+            Dossier.status.in_([s.value for s in OPEN_DOSSIER_STATUSES]),
+            *([Dossier.agency_id.in_(agencies)] if agencies is not None else []))  # the designer's agencies only
         .group_by(Dossier.procedure_version_id)).all())
     out = []
     for i, v in enumerate(rows):
@@ -56,18 +57,19 @@ def _draft_summary(draft: ProcedureDraft | None) -> dict | None:
             "revision": draft.revision}
 
 
-def _summary(session, procedure: Procedure) -> dict:
+def _summary(session, procedure: Procedure, actor: Actor | None) -> dict:
     draft = session.scalar(select(ProcedureDraft).where(ProcedureDraft.open_key == procedure.slug))
     current = procedure.current_version
     return {"code": procedure.code, "slug": procedure.slug, "name": procedure.name,
-            "current_version": current.number if current else None, "versions": _versions(session, procedure),
+            "current_version": current.number if current else None,
+            "versions": _versions(session, procedure, designer_agencies(actor, session)),
             "draft": _draft_summary(draft)}
 
 
 def list_procedures(ctx: EngineContext, actor: Actor | None) -> list[dict]:
     with guarded_transaction(ctx, actor, READ, "procedures", read_only=True) as session:
         check_designer(actor, READ, "procedures")
-        result = [_summary(session, p) for p in session.scalars(select(Procedure).order_by(Procedure.code))
+        result = [_summary(session, p, actor) for p in session.scalars(select(Procedure).order_by(Procedure.code))
                   if may_design(actor, session, p.owner_agency_id)]  # their agency's and those below
         for draft in session.scalars(select(ProcedureDraft).where(
                 ProcedureDraft.procedure_id.is_(None), ProcedureDraft.status == DraftStatus.OPEN.value)):
@@ -89,7 +91,7 @@ def _procedure(session, code: str, actor: Actor | None = None) -> Procedure:
 def procedure_detail(ctx: EngineContext, actor: Actor | None, code: str) -> dict:
     with guarded_transaction(ctx, actor, READ, code, read_only=True) as session:
         check_designer(actor, READ, code)
-        return _summary(session, _procedure(session, code, actor))
+        return _summary(session, _procedure(session, code, actor), actor)
 
 
 def _side_of_version(v: ProcedureVersion) -> Side:

@@ -121,6 +121,9 @@ def test_a_migration_never_names_dossiers_of_agencies_outside_the_scope(ctx, peo
         assert theirs not in str(report)
     assert [d.code for d in migration.migrate(ctx, people("tinh.thietke"), OWN_CODE, 2, dry_run=True).dossiers] \
         == [theirs]  # the province sees the sibling commune's dossier still on version 1
+    counts = {who: [v["open_dossiers"] for v in designer.procedure_detail(ctx, people(who), OWN_CODE)["versions"]]
+              for who in ("xa.designer", "tinh.thietke")}
+    assert counts == {"xa.designer": [0, 1], "tinh.thietke": [1, 1]}  # even counts stay within the scope
 
 
 # ---------------------------------------------------------------- the security log of the agency concerned
