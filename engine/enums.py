@@ -144,6 +144,16 @@ class EventKind(StrEnum):
     APOLOGY_ISSUED = "apology_issued"
     RETURNED = "returned"
     MIGRATED = "migrated"  # moved to a newer version of its procedure (engine.design.migration)
+    PIN_REISSUED = "pin_reissued"  # the desk gave the applicant a new lookup PIN (engine.dossiers.pin_guard)
+
+
+class TokenState(StrEnum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+TOKEN_STATE_LABELS_VI = {TokenState.ACTIVE: "còn hiệu lực", TokenState.EXPIRED: "hết hạn", TokenState.REVOKED: "đã thu hồi"}
 
 
 class NotificationChannel(StrEnum):

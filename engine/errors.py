@@ -82,6 +82,13 @@ class NotAuthorized(MotcuaError):
     code = "forbidden"
 
 
+class Locked(MotcuaError):
+    """Locked until someone acts: a dossier's lookup after too many wrong PINs (the desk reissues the PIN)."""
+
+    http_status = 423
+    code = "locked"
+
+
 class Conflict(MotcuaError):
     """The state changed under the caller (another officer acted first) or forbids the action now."""
 

@@ -37,7 +37,7 @@ def post(client, ctx, username: str, code: str, action: str, body: dict | None =
 def test_desk_receives_a_dossier(ctx, received):
     assert set(received) == {"code", "pin", "status", "received_at", "due_at", "procedure_code", "procedure_name"}
     assert received["code"] == "000.00.31.H99-261207-0001" and received["status"] == DossierStatus.RECEIVED
-    assert received["pin"].isdigit() and len(received["pin"]) == 6
+    assert received["pin"].isdigit() and len(received["pin"]) == 8
     assert received["procedure_code"] == KHAI_SINH and received["procedure_name"] == "Đăng ký khai sinh"
     # ISO 8601 with offset: Monday 08:00 local = 01:00 UTC; same-day appointment 17:00 local
     assert datetime.fromisoformat(received["received_at"]).isoformat() == "2026-12-07T01:00:00+00:00"

@@ -197,7 +197,7 @@ def test_session_authenticated_calls_need_the_csrf_token(ctx, client, people, ta
 
     _, task_id = task
     with client.session_transaction() as session:
-        session["_user_id"] = str(people(SPECIALIST).id)
+        session["_user_id"] = f"{people(SPECIALIST).id}:0"  # user id : session generation (web.auth)
         session["_fresh"] = True
     assert client.get(f"{API}/tasks?scope=available").get_json()["total"] == 1
     refused = client.post(f"{API}/tasks/{task_id}/claim")

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PASSWORD, ROOT
-from web.forms_render import FIELD_PREFIX
 from tests.live_server import LiveServer
 from web.extensions import limiter
+from web.forms_render import FIELD_PREFIX
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -112,7 +112,7 @@ def test_dossier_from_reception_to_hand_back_and_citizen_lookup(browser_page):
     page.wait_for_url("**/receipt")
     code = page.inner_text("strong.code").strip()
     pin = page.inner_text("strong.pin").strip()
-    assert code.startswith("000.00.31.H99-") and len(pin) == 6
+    assert code.startswith("000.00.31.H99-") and len(pin) == 8
     assert page.locator("svg").count() >= 1  # the QR code of the lookup link
     shot(page, "01-receipt")
     sign_out(page)

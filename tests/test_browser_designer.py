@@ -50,7 +50,7 @@ def test_designer_edits_validates_publishes_and_dossiers_keep_their_version(brow
     page = browser_page
     old = receive_sample(ctx, people).code  # received before the change: stays on version 1
 
-    sign_in(page, "xa.designer")
+    sign_in(page, "tinh.thietke")
     page.click("header >> text=Thiết kế quy trình")
     page.wait_for_url("**/designer/")
     shot(page, "01-procedures")
@@ -97,7 +97,7 @@ def test_designer_edits_validates_publishes_and_dossiers_keep_their_version(brow
     page.wait_for_url(f"**/designer/procedures/{KHAI_SINH}?published=2")
     assert "Đã ban hành phiên bản 2" in page.inner_text("main")
     row = page.locator("#version-2")
-    assert "Đang áp dụng" in row.inner_text() and "xa.designer" in row.inner_text()
+    assert "Đang áp dụng" in row.inner_text() and "tinh.thietke" in row.inner_text()
     assert "Đã thay thế" in page.inner_text("#version-1")
     assert "ky_duyet" in page.inner_text("#diff") and "3 giờ làm việc" in page.inner_text("#diff")
     page.click("#migration button[name=run][value='0']")

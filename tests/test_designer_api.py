@@ -27,7 +27,7 @@ def bearer(ctx, username: str) -> dict:
 
 @pytest.fixture
 def designer(ctx):
-    return bearer(ctx, "xa.designer")
+    return bearer(ctx, "tinh.thietke")
 
 
 def new_draft(client, headers) -> int:
@@ -120,7 +120,7 @@ def test_export_then_import_round_trips(client, designer, ctx):
 
 
 def test_session_api_writes_need_the_csrf_token(client, ctx):
-    login(client, "xa.designer")
+    login(client, "tinh.thietke")
     assert client.post(f"{API}/procedures/{KHAI_SINH}/drafts", json={}).status_code == 400
     token = csrf(client, "/designer/")
     response = client.post(f"{API}/procedures/{KHAI_SINH}/drafts", json={}, headers={"X-CSRFToken": token})
@@ -135,7 +135,7 @@ def test_pages_for_designers_only(client, ctx):
     assert client.get("/designer/").status_code == 403
     assert "Thiết kế quy trình" not in text(client.get("/officer/"))
     client.post("/officer/logout", data={"csrf_token": csrf(client, "/officer/")})
-    login(client, "xa.designer")
+    login(client, "tinh.thietke")
     page = text(client.get("/officer/"))
     assert 'href="/designer/"' in page
     index = text(client.get("/designer/"))
@@ -144,7 +144,7 @@ def test_pages_for_designers_only(client, ctx):
 
 def test_modeler_page_embeds_the_draft_and_serves_its_assets(client, ctx, designer):
     draft_id = new_draft(client, designer)
-    login(client, "xa.designer")
+    login(client, "tinh.thietke")
     page = client.get(f"/designer/drafts/{draft_id}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="draft-data"' in body and "designer/modeler.js" in body
@@ -162,7 +162,7 @@ def test_procedure_page_versions_diff_and_migration_dry_run(client, ctx, people,
     draft = client.get(f"{API}/drafts/{draft_id}", headers=designer).get_json()
     client.put(f"{API}/drafts/{draft_id}", headers=designer, json={"bpmn_xml": set_deadline(draft["bpmn_xml"], "tham_dinh_ho_so", "PT3H")})
     client.post(f"{API}/drafts/{draft_id}/publish", headers=designer, json={"note": "Thẩm định 3 giờ"})
-    login(client, "xa.designer")
+    login(client, "tinh.thietke")
     page = text(client.get(f"/designer/procedures/{KHAI_SINH}"))
     assert "Thẩm định 3 giờ" in page and "Đã thay thế" in page and "Đang áp dụng" in page
     assert "tham_dinh_ho_so" in page and "PT2H" in page and "3 giờ làm việc" in page  # the diff v1 → v2
@@ -173,7 +173,7 @@ def test_procedure_page_versions_diff_and_migration_dry_run(client, ctx, people,
 
 
 def test_page_import_refuses_and_accepts(client, ctx, designer):
-    login(client, "xa.designer")
+    login(client, "tinh.thietke")
     export = client.get(f"{API}/procedures/{KHAI_SINH}/versions/1/package").data
     bad = io.BytesIO()
     with zipfile.ZipFile(bad, "w") as archive:

@@ -57,7 +57,7 @@ CASES = {  # name -> (BPMN text maker, element the refusal names, words the mess
 
 @pytest.fixture
 def designer(ctx):
-    return {"Authorization": f"Bearer {org.issue_token(ctx, 'xa.designer')}"}
+    return {"Authorization": f"Bearer {org.issue_token(ctx, 'tinh.thietke')}"}
 
 
 def counts(ctx) -> tuple[int, int]:
@@ -80,16 +80,16 @@ def zipped(bpmn: str | bytes, card: str | None = None, extra: dict | None = None
 def test_draft_save_refuses_and_stores_nothing(ctx, people, tmp_path, case):
     make, element, words = CASES[case]
     marker = tmp_path / "ran"
-    draft_id = drafts.create_draft(ctx, people("xa.designer"), KHAI_SINH)
-    before = drafts.get_draft(ctx, people("xa.designer"), draft_id)
+    draft_id = drafts.create_draft(ctx, people("tinh.thietke"), KHAI_SINH)
+    before = drafts.get_draft(ctx, people("tinh.thietke"), draft_id)
     with pytest.raises(PackageError) as err:
-        drafts.save_draft(ctx, people("xa.designer"), draft_id, {"bpmn_xml": make(marker)})
+        drafts.save_draft(ctx, people("tinh.thietke"), draft_id, {"bpmn_xml": make(marker)})
     assert words in err.value.message + " ".join(d["message"] for d in err.value.details)
     assert element in {d["element_id"] for d in err.value.details}
-    after = drafts.get_draft(ctx, people("xa.designer"), draft_id)
+    after = drafts.get_draft(ctx, people("tinh.thietke"), draft_id)
     assert (after["revision"], after["bpmn_xml"]) == (before["revision"], before["bpmn_xml"])
     # Validation shows the same refusal on the element, and nothing runs.
-    report = drafts.validate_draft(ctx, people("xa.designer"), draft_id, {"bpmn_xml": make(marker)})
+    report = drafts.validate_draft(ctx, people("tinh.thietke"), draft_id, {"bpmn_xml": make(marker)})
     assert not report["valid"] and element in {p["element_id"] for p in report["problems"] if p["severity"] == "error"}
     assert not marker.exists()
 
@@ -102,7 +102,7 @@ def test_zip_import_refuses_and_stores_nothing(ctx, people, tmp_path, case):
     for publish in (False, True):
         start = time.perf_counter()
         with pytest.raises(PackageError) as err:
-            import_package(ctx, people("xa.designer"), zipped(make(marker)), publish=publish, note="thử")
+            import_package(ctx, people("tinh.thietke"), zipped(make(marker)), publish=publish, note="thử")
         assert time.perf_counter() - start < 3
         assert words in err.value.message + " ".join(d["message"] for d in err.value.details)
         assert "không có gì được lưu" in err.value.message
@@ -134,14 +134,14 @@ def test_50_mb_is_refused_before_reading(client, ctx, designer, people):
     assert time.perf_counter() - start < 10
     # The engine refuses by size before parsing too, whoever calls it.
     with pytest.raises(PackageError) as err:
-        drafts.save_draft(ctx, people("xa.designer"), draft_id, {"bpmn_xml": huge.decode()})
+        drafts.save_draft(ctx, people("tinh.thietke"), draft_id, {"bpmn_xml": huge.decode()})
     assert "quá lớn" in err.value.message and "trước khi đọc" in err.value.message
     with pytest.raises(TooLarge):
-        import_package(ctx, people("xa.designer"), huge)
+        import_package(ctx, people("tinh.thietke"), huge)
 
 
 def test_50_mb_page_upload_is_refused_with_a_page(client, ctx):
-    login(client, "xa.designer")
+    login(client, "tinh.thietke")
     response = client.post("/designer/import", data={"csrf_token": csrf(client, "/designer/"),
                                                      "package": (io.BytesIO(b"x" * BIG), "big.zip")})
     assert response.status_code == 413 and "quá lớn" in text(response)
@@ -154,17 +154,18 @@ def test_zip_bomb_and_traversal(ctx, people):
         archive.writestr(f"{SLUG}/{BPMN_NAME}", b"<" + b"a" * (MAX_MEMBER_BYTES * 4))
     assert len(bomb.getvalue()) < 100_000
     with pytest.raises(TooLarge):
-        import_package(ctx, people("xa.designer"), bomb.getvalue())
+        import_package(ctx, people("tinh.thietke"), bomb.getvalue())
     with pytest.raises(PackageError) as err:
-        import_package(ctx, people("xa.designer"), zipped(bpmn_text(), extra={f"{SLUG}/../../evil.json": "{}"}))
+        import_package(ctx, people("tinh.thietke"), zipped(bpmn_text(), extra={f"{SLUG}/../../evil.json": "{}"}))
     assert "Đường dẫn" in err.value.message
     with pytest.raises(PackageError):
-        import_package(ctx, people("xa.designer"), b"not a zip")
+        import_package(ctx, people("tinh.thietke"), b"not a zip")
     assert counts(ctx)[1] == 0
 
 
 def test_cli_import_refuses(ctx, tmp_path, monkeypatch):
-    from engine.cli import cli, common as cli_common
+    from engine.cli import cli
+    from engine.cli import common as cli_common
 
     monkeypatch.setattr(cli_common, "context", lambda: ctx)
     path = tmp_path / "bad.zip"

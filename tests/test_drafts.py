@@ -16,7 +16,7 @@ from engine.procedures import publishing
 from tests.designer_helpers import bpmn_text, move_to_lane, set_deadline
 from tests.helpers import KHAI_SINH, dossier, open_tasks, receive_sample, request
 
-DESIGNER = "xa.designer"
+DESIGNER = "tinh.thietke"
 
 
 @pytest.fixture

@@ -56,7 +56,7 @@ def test_dry_run_changes_nothing_and_lists_each_dossier(ctx, people, tmp_path):
     before = dossier(ctx, waiting).workflow_state
     text = set_deadline(bpmn_text(), "ky_duyet", "PT3H").replace('name="Ký Giấy khai sinh"', 'name="Ký duyệt Giấy khai sinh"')
     assert publish_variant(ctx, tmp_path, text) == 2
-    report = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2, dry_run=True).to_dict()
+    report = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2, dry_run=True).to_dict()
     assert report["summary"] == {"total": 2, "can_move": 2, "migrated": 0, "blocked": 0}
     by_code = {d["code"]: d for d in report["dossiers"]}
     step = by_code[waiting]["steps"][0]
@@ -75,7 +75,7 @@ def test_real_migration_mid_way_then_the_dossier_finishes_on_the_new_version(ctx
     other = receive_sample(ctx, people).code  # stays at appraisal; migrated too
     text = set_deadline(bpmn_text(), "ky_duyet", "PT3H").replace('name="Ký Giấy khai sinh"', 'name="Ký duyệt Giấy khai sinh"')
     publish_variant(ctx, tmp_path, text, "Kéo dài thời hạn ký")
-    report = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2, dry_run=False, dossier_codes=[code])
+    report = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2, dry_run=False, dossier_codes=[code])
     [move] = report.dossiers
     assert move.migrated and move.can_move
     assert version_of(ctx, code) == 2
@@ -104,7 +104,7 @@ def test_shorter_deadline_keeps_the_running_steps_due_time(ctx, people, tmp_path
     code = at_signing(ctx, people)
     [row] = open_tasks(ctx, code)
     publish_variant(ctx, tmp_path, set_deadline(bpmn_text(), "ky_duyet", "PT1H"))
-    [move] = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2).dossiers
+    [move] = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2).dossiers
     assert move.migrated and any("rút ngắn" in n["message"] for n in move.notes)
     [after] = open_tasks(ctx, code)
     assert (after.due_at, after.deadline) == (row.due_at, "PT2H")
@@ -116,7 +116,7 @@ def test_overdue_step_stays_overdue(ctx, people, tmp_path, clock):
     clock.now = row.due_at + timedelta(minutes=5)
     assert sweep(ctx).steps_overdue == 1
     publish_variant(ctx, tmp_path, set_deadline(bpmn_text(), "ky_duyet", "PT4H"))
-    [move] = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2).dossiers
+    [move] = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2).dossiers
     assert move.migrated and any("quá hạn" in n["message"] for n in move.notes)
     [after] = open_tasks(ctx, code)
     assert after.overdue and after.due_at == row.due_at
@@ -125,7 +125,7 @@ def test_overdue_step_stays_overdue(ctx, people, tmp_path, clock):
 def test_open_step_changing_hands_blocks_the_move(ctx, people, tmp_path):
     code = at_signing(ctx, people)
     publish_variant(ctx, tmp_path, move_to_lane(bpmn_text(), "ky_duyet", "lane_cv"))
-    [move] = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2).dossiers
+    [move] = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2).dossiers
     assert not move.can_move and not move.migrated
     [reason] = move.reasons
     assert reason["code"] == "lane" and reason["element"] == "ky_duyet"
@@ -137,7 +137,7 @@ def test_removed_waiting_step_blocks_the_move(ctx, people, tmp_path):
     code = at_signing(ctx, people)
     fresh = receive_sample(ctx, people).code  # still at appraisal: ky_duyet is only ahead of it
     publish_variant(ctx, tmp_path, without_ky_duyet(bpmn_text()))
-    report = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2, dry_run=True)
+    report = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2, dry_run=True)
     by_code = {d.code: d for d in report.dossiers}
     assert not by_code[code].can_move
     assert [r["code"] for r in by_code[code].reasons] == ["removed"]
@@ -148,7 +148,7 @@ def test_removed_waiting_step_blocks_the_move(ctx, people, tmp_path):
 def test_removed_element_already_passed_blocks_the_move(ctx, people, tmp_path):
     code = at_signing(ctx, people)
     publish_variant(ctx, tmp_path, without_eligibility_gateway(bpmn_text()))
-    [move] = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2, dry_run=True).dossiers
+    [move] = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2, dry_run=True).dossiers
     assert not move.can_move
     assert {(r["code"], r["element"]) for r in move.reasons} == {("removed", "gw_du_dieu_kien")}
     assert "đã đi qua" in move.reasons[0]["message"]
@@ -166,9 +166,9 @@ def test_waiting_timer_must_stay_a_timer(ctx, people, tmp_path):
     bpmn = changed / "thu_tuc_hen_gio.bpmn"
     bpmn.write_text(bpmn.read_text(encoding="utf-8").replace('"PT2H"', '"PT3H"'), encoding="utf-8")
     publishing.publish(ctx, changed, note="Hẹn giờ 3 giờ")
-    [move] = migration.migrate(ctx, people("xa.designer"), "T.0001", 2, dry_run=True).dossiers
+    [move] = migration.migrate(ctx, people("tinh.thietke"), "T.0001", 2, dry_run=True).dossiers
     assert move.can_move and any("hẹn giờ đang chạy giữ" in n["message"] for n in move.notes)
-    assert migration.migrate(ctx, people("xa.designer"), "T.0001", 2).dossiers[0].migrated
+    assert migration.migrate(ctx, people("tinh.thietke"), "T.0001", 2).dossiers[0].migrated
     text = bpmn.read_text(encoding="utf-8")
     start, end = text.index('<bpmn:intermediateCatchEvent'), text.index('</bpmn:intermediateCatchEvent>') + 31
     bpmn.write_text(text[:start] + '<bpmn:userTask id="cho_xac_minh" name="Xác minh"><bpmn:extensionElements>'
@@ -176,7 +176,7 @@ def test_waiting_timer_must_stay_a_timer(ctx, people, tmp_path):
                     '</spiffworkflow:properties></bpmn:extensionElements><bpmn:incoming>f1</bpmn:incoming>'
                     '<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>' + text[end:], encoding="utf-8")
     publishing.publish(ctx, changed, note="Thay hẹn giờ bằng bước xác minh")
-    [move] = migration.migrate(ctx, people("xa.designer"), "T.0001", 3, dry_run=True).dossiers
+    [move] = migration.migrate(ctx, people("tinh.thietke"), "T.0001", 3, dry_run=True).dossiers
     assert not move.can_move and move.reasons[0]["code"] == "timer"
     # The migrated timer still fires from the sweep on its scheduled time, on version 2.
     with ctx.db.transaction() as session:
@@ -193,13 +193,13 @@ def test_only_designers_migrate_and_refusals_are_logged(ctx, people, tmp_path):
         migration.migrate(ctx, people("xa.lanhdao"), KHAI_SINH, 2, dry_run=True)
     assert denials(ctx)[-1].action == "migrate"
     with pytest.raises(NotFound):
-        migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 9, dry_run=True)
+        migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 9, dry_run=True)
 
 
 def test_dossiers_on_the_target_or_closed_are_not_candidates(ctx, people, tmp_path):
     publish_variant(ctx, tmp_path, set_deadline(bpmn_text(), "ky_duyet", "PT3H"))
     receive_sample(ctx, people)  # on version 2 already
-    assert migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2, dry_run=True).dossiers == []
+    assert migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2, dry_run=True).dossiers == []
 
 
 def test_renamed_lane_with_the_same_role_moves_and_the_inbox_row_follows(ctx, people, tmp_path):
@@ -209,7 +209,7 @@ def test_renamed_lane_with_the_same_role_moves_and_the_inbox_row_follows(ctx, pe
     text = bpmn_text().replace('name="Lãnh đạo UBND xã"', 'name="Chủ tịch UBND xã"')
     card = card_text().replace('"Lãnh đạo UBND xã" = "leader"', '"Chủ tịch UBND xã" = "leader"')
     publishing.publish(ctx, package_copy(tmp_path, bpmn=text, card=card), note="Đổi tên làn")
-    [move] = migration.migrate(ctx, people("xa.designer"), KHAI_SINH, 2).dossiers
+    [move] = migration.migrate(ctx, people("tinh.thietke"), KHAI_SINH, 2).dossiers
     assert move.migrated, move.reasons
     [row] = open_tasks(ctx, code)
     assert row.lane == "Chủ tịch UBND xã" and row.role == "leader"

@@ -61,7 +61,7 @@ def test_reception_creates_the_dossier_and_prints_the_receipt_with_the_pin_once(
                      BIRTH_DOCUMENTS[0], BIRTH_DOCUMENTS[1], "08 giờ 00 phút, ngày 07/12/2026",
                      "17 giờ 00 phút, ngày 07/12/2026", "size: A5", "<svg"):
         assert expected in receipt, expected
-    pin = re.search(r'<strong class="pin">(\d{6})</strong>', receipt).group(1)
+    pin = re.search(r'<strong class="pin">(\d{8})</strong>', receipt).group(1)
     assert public_lookup(ctx, code, pin)["code"] == code  # the PIN printed is the dossier's
     assert encoded == [f"http://127.0.0.1:5000/lookup?code={code}"] and pin not in encoded[0]
 

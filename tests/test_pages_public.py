@@ -73,7 +73,7 @@ def test_online_submission_shows_code_and_pin_once_and_reaches_the_desk(client, 
     assert response.status_code == 302 and response.headers["Location"].endswith("/submit/done")
     page = text(client.get("/submit/done"))
     code = re.search(r'<strong class="code">([^<]+)</strong>', page).group(1)
-    pin = re.search(r'<strong class="pin">(\d{6})</strong>', page).group(1)
+    pin = re.search(r'<strong class="pin">(\d{8})</strong>', page).group(1)
     assert "<svg" in page and code.startswith("000.00.31.H99-261207-")
     again = client.get("/submit/done")
     assert again.status_code == 302 and "/lookup" in again.headers["Location"]  # shown once
@@ -97,7 +97,7 @@ def test_incomplete_online_dossier_is_supplemented_by_the_citizen(client, app, c
     submit(client)
     page = text(client.get("/submit/done"))
     code = re.search(r'<strong class="code">([^<]+)</strong>', page).group(1)
-    pin = re.search(r'<strong class="pin">(\d{6})</strong>', page).group(1)
+    pin = re.search(r'<strong class="pin">(\d{8})</strong>', page).group(1)
     desk = app.test_client()
     login(desk, "xa.motcua")
     returned = post(desk, f"/officer/dossiers/{code}/return-incomplete",

@@ -13,7 +13,7 @@ from engine.errors import InvalidInput, InvalidState, NotAuthorized, NotFound
 from engine.org import directory as org
 from engine.org.security import verify_pin
 from tests.conftest import FOREIGN_XA, local
-from tests.helpers import HO_KINH_DOANH, KHAI_SINH, denials, dossier, event_kinds, open_tasks, receive_sample, request
+from tests.helpers import HO_KINH_DOANH, denials, dossier, event_kinds, open_tasks, receive_sample, request
 
 CODE = re.compile(r"^000\.00\.31\.H99-\d{6}-\d{4}$")
 
@@ -21,7 +21,7 @@ CODE = re.compile(r"^000\.00\.31\.H99-\d{6}-\d{4}$")
 def test_receive_gives_code_pin_and_same_day_appointment(ctx, people):
     receipt = receive_sample(ctx, people)
     assert CODE.match(receipt.code) and receipt.code.endswith("-261207-0001")
-    assert re.fullmatch(r"\d{6}", receipt.pin)
+    assert re.fullmatch(r"\d{8}", receipt.pin)
     assert receipt.status == DossierStatus.RECEIVED
     assert receipt.due_at == local("2026-12-07T17:00")  # same_day, received Monday 08:00
     row = dossier(ctx, receipt.code)

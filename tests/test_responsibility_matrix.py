@@ -10,11 +10,12 @@ import pytest
 from engine import kpis
 from engine.demo.walkthrough import complete_open_steps
 from engine.dossiers import actions as dossiers
-from engine.dossiers import tasks
+from engine.dossiers import pin_guard, tasks
 from engine.dossiers.reception import receive
 from engine.dossiers.views import dossier_detail
 from engine.errors import NotAuthorized
 from engine.notify import admin as outbox_admin
+from engine.org import directory as org
 from engine.org.authz import Action
 from engine.quality import nonconformities
 from engine.records import auditlog, registers
@@ -53,6 +54,8 @@ ALLOWED = {
     Action.VIEW_AUDIT_LOG: {"auditor"},
     Action.MANAGE_OUTBOX: {"admin"},
     Action.VIEW_REPORTS: {"unit_head", "leader", "auditor"},  # KPIs of the agency (unit heads: their unit's)
+    Action.MANAGE_USERS: {"admin"},  # deactivating a user of the agency
+    Action.REISSUE_PIN: {"desk"},  # a new lookup PIN for the applicant
 }
 
 REASON = {"reason": "Lý do ghi rõ bằng văn bản"}
@@ -97,6 +100,8 @@ def _act(ctx, actor, action, code, task_id):
         Action.VIEW_AUDIT_LOG: lambda: auditlog.browse_events(ctx, actor, agency_code="000.00.31.H99"),
         Action.MANAGE_OUTBOX: lambda: outbox_admin.retry(ctx, actor, oversight.failed_message(ctx, code)),
         Action.VIEW_REPORTS: lambda: kpis.kpi_report(ctx, actor, kpis.parse({"agency": "000.00.31.H99"})),
+        Action.MANAGE_USERS: lambda: org.set_active(ctx, "xa.vp.chuyenvien2", False, actor=actor),
+        Action.REISSUE_PIN: lambda: pin_guard.reissue_pin(ctx, actor, code),
     }[action]()
 
 

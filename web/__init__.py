@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.context import EngineContext
 from engine.db.session import Database
 from web import config as web_config
-from web import errors, input_guard
+from web import csp, errors, input_guard
 from web.auth import bearer_token
 from web.extensions import api as rest_api  # not "api": web.api is the REST package
 from web.extensions import csrf, limiter, login_manager
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     for blueprint in page_blueprints():
         app.register_blueprint(blueprint)
     errors.register(app)
+    csp.register(app)
 
     @app.context_processor
     def _template_helpers():

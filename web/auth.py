@@ -13,15 +13,22 @@ from web.extensions import login_manager
 
 
 class SessionUser(UserMixin):
-    def __init__(self, actor: Actor):
+    """The session keeps "<user id>:<session generation>": a sign-out, a deactivation (anything that bumps the
+    user's generation on the server) ends every session still holding the old one."""
+
+    def __init__(self, actor: Actor, session_generation: int):
         self.actor = actor
-        self.id = str(actor.id)
+        self.session_generation = session_generation
+        self.id = f"{actor.id}:{session_generation}"
 
 
 @login_manager.user_loader
-def _load(user_id: str) -> SessionUser | None:
+def _load(session_id: str) -> SessionUser | None:
+    user_id, sep, generation = session_id.partition(":")
+    if not sep:
+        return None  # a session from before generations: signed out
     try:
-        return SessionUser(org.load_actor(engine_context(), int(user_id)))
+        return SessionUser(org.load_actor(engine_context(), int(user_id), int(generation)), int(generation))
     except (AuthenticationFailed, ValueError):
         return None
 

@@ -27,10 +27,15 @@ def from_env() -> dict:
         "PROXY_HOPS": env_int("MOTCUA_PROXY_HOPS", 0, minimum=0),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("MOTCUA_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Lookup PINs: one budget per client address and one per dossier code, each shared by every route that
+        # tests a PIN (web.pin_limits), and a lock-out after MOTCUA_PIN_MAX_FAILURES wrong PINs in a row.
         "LOOKUP_RATE_LIMIT": os.environ.get("MOTCUA_LOOKUP_RATE_LIMIT", "20 per minute"),
+        "PIN_CODE_RATE_LIMIT": os.environ.get("MOTCUA_PIN_CODE_RATE_LIMIT", "5 per minute;20 per hour"),
         "SUBMIT_RATE_LIMIT": os.environ.get("MOTCUA_SUBMIT_RATE_LIMIT", "10 per minute"),
         "MAX_CONTENT_LENGTH": env_int("MOTCUA_MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
-        "WTF_CSRF_TIME_LIMIT": None,
+        # A form's CSRF token lapses (seconds; a working morning by default): a token copied out of an old page
+        # is useless after that.
+        "WTF_CSRF_TIME_LIMIT": env_int("MOTCUA_CSRF_TIME_LIMIT", 4 * 3600, minimum=60),
         "API_TITLE": "motcua API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -46,6 +46,7 @@ EVENT_LABELS_VI = {
     EventKind.APOLOGY_ISSUED: "Xin lỗi, hẹn lại ngày trả kết quả",
     EventKind.RETURNED: "Đã trả kết quả",
     EventKind.MIGRATED: "Chuyển sang phiên bản quy trình mới",
+    EventKind.PIN_REISSUED: "Cấp lại mã tra cứu (PIN)",
 }
 
 TASK_STATE_LABELS_VI = {

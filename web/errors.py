@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +14,7 @@ from web.extensions import api
 from web.i18n import message_of
 
 log = logging.getLogger(__name__)
+_BODY_HEADERS = {"content-type", "content-length"}
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
               405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
@@ -65,7 +66,10 @@ def register(app) -> None:
             message = "Dữ liệu không hợp lệ."
         else:
             message = error.description or error.name
-        response = error_response(error.code or 500, code, message, details)
+        response = make_response(error_response(error.code or 500, code, message, details))
+        for name, value in error.get_headers():  # e.g. Allow on a 405, Retry-After: the body is ours, not these
+            if name.lower() not in _BODY_HEADERS:
+                response.headers[name] = value
         return response
 
     @app.errorhandler(Exception)

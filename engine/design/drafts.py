@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock.durations import WorkDuration, parse_duration
 from engine.context import EngineContext
-from engine.db.models import Procedure, ProcedureDraft, ProcedureVersion
+from engine.db.models import Procedure, ProcedureDraft, ProcedureVersion, User
 from engine.enums import DraftStatus
 from engine.errors import (
     AlreadyExists,
@@ -30,7 +30,7 @@ from engine.errors import (
 )
 from engine.org.actors import SYSTEM_NAME, Actor
 from engine.org.audit import audit, guarded_transaction
-from engine.org.authz import check_designer
+from engine.org.authz import check_design_scope, check_designer
 from engine.procedures import Problem, errors
 from engine.procedures.bpmn import load_model
 from engine.procedures.card import CARD_FILE, FORMS_DIR, MAX_CARD_BYTES, MAX_FILES, MAX_FORM_BYTES, build_package
@@ -55,6 +55,22 @@ def load_draft(session: Session, draft_id: int, *, open_only: bool = True) -> Pr
         raise InvalidState(f"Bản nháp #{draft_id} đã {'ban hành' if draft.status == DraftStatus.PUBLISHED else 'huỷ'}.",
                            message_en=f"Draft #{draft_id} is {draft.status}.")
     return draft
+
+
+def draft_owner(session: Session, draft: ProcedureDraft) -> int | None:
+    """The agency owning a draft: its procedure's owner, or for a new procedure the agency of the designer who
+    started it (None, the top of the tree, when the command line did)."""
+    if draft.procedure is not None:
+        return draft.procedure.owner_agency_id
+    return session.scalar(select(User.agency_id).where(User.id == draft.created_by_id)) if draft.created_by_id else None
+
+
+def load_draft_for(session: Session, actor: Actor | None, action: str, draft_id: int, *,
+                   open_only: bool = True) -> ProcedureDraft:
+    """The draft, if ``actor`` may work on it (their agency's procedures and those of the agencies below)."""
+    draft = load_draft(session, draft_id, open_only=False)
+    check_design_scope(actor, session, draft_owner(session, draft), action, f"draft:{draft_id}")
+    return load_draft(session, draft_id, open_only=open_only)
 
 
 def open_draft_of(session: Session, procedure: Procedure) -> ProcedureDraft | None:
@@ -98,6 +114,7 @@ def create_draft(ctx: EngineContext, actor: Actor | None, code: str, from_versio
         procedure = session.scalar(select(Procedure).where(Procedure.code == code))
         if procedure is None:
             raise NotFound(f"Không có thủ tục mã '{code}'.", message_en=f"No procedure '{code}'.")
+        check_design_scope(actor, session, procedure.owner_agency_id, EDIT, code)
         version = procedure.current_version if from_version is None else session.scalar(select(ProcedureVersion).where(
             ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number == from_version))
         if version is None:
@@ -125,7 +142,7 @@ def view(draft: ProcedureDraft) -> dict:
 def get_draft(ctx: EngineContext, actor: Actor | None, draft_id: int) -> dict:
     with guarded_transaction(ctx, actor, EDIT, f"draft:{draft_id}") as session:
         check_designer(actor, EDIT, f"draft:{draft_id}")
-        return view(load_draft(session, draft_id, open_only=False))
+        return view(load_draft_for(session, actor, EDIT, draft_id, open_only=False))
 
 
 # ------------------------------------------------------------------ content: the same rules for save and validate
@@ -211,7 +228,7 @@ def validate_draft(ctx: EngineContext, actor: Actor | None, draft_id: int, conte
     """Validate the stored draft, or what the editor holds now (``content``, not stored)."""
     with guarded_transaction(ctx, actor, EDIT, f"draft:{draft_id}") as session:
         check_designer(actor, EDIT, f"draft:{draft_id}")
-        draft = load_draft(session, draft_id, open_only=False)
+        draft = load_draft_for(session, actor, EDIT, draft_id, open_only=False)
         card_toml, bpmn, forms = _content(draft, content or {})
         return check(card_toml, draft.bpmn_filename, bpmn, forms, draft.slug)
 
@@ -220,7 +237,7 @@ def save_draft(ctx: EngineContext, actor: Actor | None, draft_id: int, payload: 
     """Store the editor's content; returns the new revision and the validation of what was stored."""
     with guarded_transaction(ctx, actor, EDIT, f"draft:{draft_id}") as session:
         check_designer(actor, EDIT, f"draft:{draft_id}")
-        draft = load_draft(session, draft_id)
+        draft = load_draft_for(session, actor, EDIT, draft_id)
         _check_revision(draft, payload.get("revision"))
         card_toml, bpmn, forms = _content(draft, payload)
         _refuse_hostile(bpmn, draft.bpmn_filename)
@@ -253,7 +270,7 @@ def publish_draft(ctx: EngineContext, actor: Actor | None, draft_id: int, note: 
         if not note:
             raise InvalidInput("Ban hành cần ghi chú thay đổi (nội dung, lý do, căn cứ).",
                                message_en="Publishing needs a change note.", details={"note": ["required"]})
-        draft = load_draft(session, draft_id)
+        draft = load_draft_for(session, actor, "publish", draft_id)
         _check_revision(draft, revision)
         procedure = draft.procedure
         if procedure is not None and procedure.current_version_id != draft.base_version_id:
@@ -281,7 +298,7 @@ def publish_draft(ctx: EngineContext, actor: Actor | None, draft_id: int, note: 
 def discard_draft(ctx: EngineContext, actor: Actor | None, draft_id: int) -> None:
     with guarded_transaction(ctx, actor, EDIT, f"draft:{draft_id}") as session:
         check_designer(actor, EDIT, f"draft:{draft_id}")
-        draft = load_draft(session, draft_id)
+        draft = load_draft_for(session, actor, EDIT, draft_id)
         draft.status, draft.open_key = DraftStatus.DISCARDED.value, None
         draft.updated_by_name, draft.updated_at = actor.username if actor else SYSTEM_NAME, ctx.now()
         audit(session, ctx, actor, "draft_discarded", draft.code, draft=draft.id)

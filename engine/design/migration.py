@@ -42,12 +42,12 @@ from engine.dossiers.runtime import (
     waiting_timers,
 )
 from engine.dossiers.steps import check_lanes_resolvable, sync
-from engine.dossiers.store import load_dossier, save_workflow
+from engine.dossiers.store import dossier_not_found, load_dossier, save_workflow
 from engine.enums import OPEN_TASK_STATES, DeadlineKind, DossierStatus, EventKind
 from engine.errors import InvalidInput, InvalidState, MotcuaError, NotFound
 from engine.org.actors import Actor
 from engine.org.audit import audit, guarded_transaction
-from engine.org.authz import check_designer
+from engine.org.authz import check_design_scope, check_designer, designer_agencies
 from engine.procedures.spiff import lane_of, step_properties
 
 MIGRATE = "migrate"
@@ -102,13 +102,15 @@ def _target(session, code: str, number: int) -> tuple[Procedure, ProcedureVersio
     return procedure, version
 
 
-def _candidates(session, procedure: Procedure, target: ProcedureVersion) -> list[str]:
-    """Open dossiers on an older version of the procedure (SQL over indexed columns)."""
-    return list(session.scalars(
-        select(Dossier.code).join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
-        .where(ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number < target.number,
-               Dossier.status.in_([s.value for s in MOVABLE_STATUSES]))
-        .order_by(Dossier.id)))
+def _candidates(session, procedure: Procedure, target: ProcedureVersion, agencies: list[int] | None) -> list[str]:
+    """Open dossiers on an older version of the procedure (SQL over indexed columns), of ``agencies`` only (the
+    designer's agency and those below it: a migration never touches nor names another agency's dossiers)."""
+    query = (select(Dossier.code).join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id)
+             .where(ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number < target.number,
+                    Dossier.status.in_([s.value for s in MOVABLE_STATUSES])))
+    if agencies is not None:
+        query = query.where(Dossier.agency_id.in_(agencies))
+    return list(session.scalars(query.order_by(Dossier.id)))
 
 
 def migrate(ctx: EngineContext, actor: Actor | None, code: str, to_number: int, *, dry_run: bool = False,
@@ -119,7 +121,9 @@ def migrate(ctx: EngineContext, actor: Actor | None, code: str, to_number: int, 
     with guarded_transaction(ctx, actor, MIGRATE, code) as session:
         check_designer(actor, MIGRATE, code)
         procedure, target = _target(session, code, to_number)
-        codes = _candidates(session, procedure, target)
+        check_design_scope(actor, session, procedure.owner_agency_id, MIGRATE, code)
+        agencies = designer_agencies(actor, session)
+        codes = _candidates(session, procedure, target, agencies)
     if dossier_codes is not None:
         codes = [c for c in codes if c in set(dossier_codes)]
     report = MigrationReport(code, to_number, dry_run)
@@ -137,6 +141,8 @@ def _one(ctx: EngineContext, actor: Actor | None, dossier_code: str, code: str, 
     with guarded_transaction(ctx, actor, MIGRATE, dossier_code) as session:
         _, target = _target(session, code, to_number)
         dossier = load_dossier(session, dossier_code, for_update=True)
+        if (agencies := designer_agencies(actor, session)) is not None and dossier.agency_id not in agencies:
+            raise dossier_not_found(dossier_code)  # never reached from migrate(): candidates are in scope
         old_version = dossier.procedure_version
         move = DossierMove(dossier.code, dossier.status, old_version.number, target.number)
         if old_version.number >= target.number or dossier.status not in MOVABLE_STATUSES:

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from engine.context import EngineContext
 from engine.db.models import Procedure, ProcedureDraft, ProcedureVersion
-from engine.design.drafts import check, draft_files, load_draft, new_draft
+from engine.design.drafts import check, draft_files, load_draft_for, new_draft
 from engine.errors import InvalidInput, NotFound, PackageError
 from engine.org.actors import Actor
 from engine.org.audit import audit, guarded_transaction
-from engine.org.authz import check_designer
+from engine.org.authz import check_design_scope, check_designer
 from engine.procedures import Problem, errors
 from engine.procedures.bpmn import MAX_BPMN_BYTES
 from engine.procedures.card import (
@@ -105,6 +105,8 @@ def import_package(ctx: EngineContext, actor: Actor | None, data: bytes, *, publ
     with guarded_transaction(ctx, actor, IMPORT, code) as session:
         check_designer(actor, IMPORT, code)
         procedure = session.scalar(select(Procedure).where(Procedure.code == code.strip()))
+        if procedure is not None:
+            check_design_scope(actor, session, procedure.owner_agency_id, IMPORT, procedure.code)
         slug = procedure.slug if procedure else slug
         if publish:
             if not note.strip():
@@ -129,6 +131,7 @@ def export_version(ctx: EngineContext, actor: Actor | None, code: str, number: i
         procedure = session.scalar(select(Procedure).where(Procedure.code == code))
         if procedure is None:
             raise NotFound(f"Không có thủ tục mã '{code}'.", message_en=f"No procedure '{code}'.")
+        check_design_scope(actor, session, procedure.owner_agency_id, "export_procedure", code)
         version = procedure.current_version if number is None else session.scalar(select(ProcedureVersion).where(
             ProcedureVersion.procedure_id == procedure.id, ProcedureVersion.number == number))
         if version is None:
@@ -141,7 +144,7 @@ def export_version(ctx: EngineContext, actor: Actor | None, code: str, number: i
 def export_draft(ctx: EngineContext, actor: Actor | None, draft_id: int) -> tuple[str, bytes]:
     with guarded_transaction(ctx, actor, "export_procedure", f"draft:{draft_id}") as session:
         check_designer(actor, "export_procedure", f"draft:{draft_id}")
-        draft: ProcedureDraft = load_draft(session, draft_id, open_only=False)
+        draft: ProcedureDraft = load_draft_for(session, actor, "export_procedure", draft_id, open_only=False)
         forms = {k: v.encode("utf-8") for k, v in (draft.forms or {}).items()}
         return f"{draft.slug}-draft{draft.id}.zip", write_zip(draft.slug, draft.card_toml, draft.bpmn_filename,
                                                               draft.bpmn_xml, forms)

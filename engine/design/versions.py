@@ -12,12 +12,12 @@ from sqlalchemy import func, select
 
 from engine.context import EngineContext
 from engine.db.models import Dossier, Procedure, ProcedureDraft, ProcedureVersion
-from engine.design.drafts import load_draft
+from engine.design.drafts import draft_owner, load_draft_for
 from engine.enums import OPEN_DOSSIER_STATUSES, VERSION_STATUS_LABELS_VI, DraftStatus, VersionStatus
 from engine.errors import NotFound, UnsafeExpression
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
-from engine.org.authz import check_designer
+from engine.org.authz import check_design_scope, check_designer, designer_agencies, may_design
 from engine.procedures.card_edit import card_fields
 from engine.procedures.diff import Side, diff_versions
 from engine.procedures.expressions import compile_expression
@@ -25,13 +25,14 @@ from engine.procedures.expressions import compile_expression
 READ = "read_procedures"
 
 
-def _versions(session, procedure: Procedure) -> list[dict]:
+def _versions(session, procedure: Procedure, agencies: list[int] | None) -> list[dict]:
     rows = list(session.scalars(select(ProcedureVersion).where(ProcedureVersion.procedure_id == procedure.id)
                                 .order_by(ProcedureVersion.number)))
     open_counts = dict(session.execute(
         select(Dossier.procedure_version_id, func.count()).where(
             Dossier.procedure_version_id.in_([v.id for v in rows]),
-            Dossier.status.in_([s.value for s in OPEN_DOSSIER_STATUSES]))
+            Dossier.status.in_([s.value for s in OPEN_DOSSIER_STATUSES]),
+            *([Dossier.agency_id.in_(agencies)] if agencies is not None else []))  # the designer's agencies only
         .group_by(Dossier.procedure_version_id)).all())
     out = []
     for i, v in enumerate(rows):
@@ -56,36 +57,41 @@ def _draft_summary(draft: ProcedureDraft | None) -> dict | None:
             "revision": draft.revision}
 
 
-def _summary(session, procedure: Procedure) -> dict:
+def _summary(session, procedure: Procedure, actor: Actor | None) -> dict:
     draft = session.scalar(select(ProcedureDraft).where(ProcedureDraft.open_key == procedure.slug))
     current = procedure.current_version
     return {"code": procedure.code, "slug": procedure.slug, "name": procedure.name,
-            "current_version": current.number if current else None, "versions": _versions(session, procedure),
+            "current_version": current.number if current else None,
+            "versions": _versions(session, procedure, designer_agencies(actor, session)),
             "draft": _draft_summary(draft)}
 
 
 def list_procedures(ctx: EngineContext, actor: Actor | None) -> list[dict]:
     with guarded_transaction(ctx, actor, READ, "procedures", read_only=True) as session:
         check_designer(actor, READ, "procedures")
-        result = [_summary(session, p) for p in session.scalars(select(Procedure).order_by(Procedure.code))]
+        result = [_summary(session, p, actor) for p in session.scalars(select(Procedure).order_by(Procedure.code))
+                  if may_design(actor, session, p.owner_agency_id)]  # their agency's and those below
         for draft in session.scalars(select(ProcedureDraft).where(
                 ProcedureDraft.procedure_id.is_(None), ProcedureDraft.status == DraftStatus.OPEN.value)):
+            if not may_design(actor, session, draft_owner(session, draft)):
+                continue
             result.append({"code": draft.code, "slug": draft.slug, "name": draft.name, "current_version": None,
                            "versions": [], "draft": _draft_summary(draft)})
         return result
 
 
-def _procedure(session, code: str) -> Procedure:
+def _procedure(session, code: str, actor: Actor | None = None) -> Procedure:
     procedure = session.scalar(select(Procedure).where(Procedure.code == code))
     if procedure is None:
         raise NotFound(f"Không có thủ tục mã '{code}'.", message_en=f"No procedure '{code}'.")
+    check_design_scope(actor, session, procedure.owner_agency_id, READ, code)
     return procedure
 
 
 def procedure_detail(ctx: EngineContext, actor: Actor | None, code: str) -> dict:
     with guarded_transaction(ctx, actor, READ, code, read_only=True) as session:
         check_designer(actor, READ, code)
-        return _summary(session, _procedure(session, code))
+        return _summary(session, _procedure(session, code, actor), actor)
 
 
 def _side_of_version(v: ProcedureVersion) -> Side:
@@ -96,7 +102,7 @@ def version_diff(ctx: EngineContext, actor: Actor | None, code: str, old: int, n
     """Elements added, removed and changed, deadlines changed, card and forms changed, from ``old`` to ``new``."""
     with guarded_transaction(ctx, actor, READ, code, read_only=True) as session:
         check_designer(actor, READ, code)
-        procedure = _procedure(session, code)
+        procedure = _procedure(session, code, actor)
         sides = {}
         for number in (old, new):
             version = session.scalar(select(ProcedureVersion).where(
@@ -112,7 +118,7 @@ def draft_diff(ctx: EngineContext, actor: Actor | None, draft_id: int) -> dict:
     """What the draft changes against the version it was made from (empty sides for a new procedure)."""
     with guarded_transaction(ctx, actor, READ, f"draft:{draft_id}", read_only=True) as session:
         check_designer(actor, READ, f"draft:{draft_id}")
-        draft = load_draft(session, draft_id, open_only=False)
+        draft = load_draft_for(session, actor, READ, draft_id, open_only=False)
         base = draft.base_version
         old = _side_of_version(base) if base else Side({}, b'<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"/>', {})
         new = Side(card_fields(draft.card_toml)[0], draft.bpmn_xml, dict(draft.forms or {}))

@@ -11,9 +11,10 @@ from engine.context import EngineContext
 from engine.db.models import Dossier
 from engine.dossiers.actions import require_status
 from engine.dossiers.events import record
+from engine.dossiers.pin_guard import admit
 from engine.dossiers.reception import new_dossier, procedure_for, start_processing
 from engine.dossiers.steps import close_deadlines, insert_step
-from engine.dossiers.store import dossier_not_found, dossier_tasks, load_dossier
+from engine.dossiers.store import dossier_tasks, load_dossier, lock_dossier
 from engine.enums import Channel, DossierStatus, EventKind, Role, TaskState
 from engine.errors import InvalidInput
 from engine.inputs.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
@@ -21,7 +22,7 @@ from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_dossier
 from engine.org.directory import agency_by_code
-from engine.org.security import new_pin, verify_pin
+from engine.org.security import new_pin
 
 RECEPTION_STEP = "kiem_tra_tiep_nhan"
 RECEPTION_STEP_NAME = "Kiểm tra, tiếp nhận hồ sơ trực tuyến"
@@ -120,10 +121,9 @@ def reject_submission(ctx: EngineContext, actor: Actor, code: str, payload: dict
 def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> None:
     """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check."""
     req = load(SupplementSchema, payload)
+    admitted = admit(ctx, code, pin)  # an unknown code and a wrong PIN answer alike (engine.dossiers.pin_guard)
     with ctx.db.transaction() as session:
-        dossier = load_dossier(session, code, for_update=True)
-        if not verify_pin(dossier.pin_hash, code, pin or ""):
-            raise dossier_not_found(code)  # the same answer as an unknown code
+        dossier = lock_dossier(session, admitted.dossier_id)
         require_status(dossier, {DossierStatus.INCOMPLETE}, "bổ sung trực tuyến")
         now = ctx.now()
         dossier.status = DossierStatus.SUBMITTED.value

@@ -9,13 +9,13 @@ from engine.db.models import Dossier, Event, Unit
 from engine.dossiers.actions import HANDED_BACK_FROM
 from engine.dossiers.apology import prompt_for as apology_prompt_for
 from engine.dossiers.online import RECEPTION_STEP
-from engine.dossiers.store import compiled_for, dossier_not_found, dossier_tasks, load_dossier
+from engine.dossiers.pin_guard import admit, pin_state
+from engine.dossiers.store import compiled_for, dossier_tasks, load_dossier
 from engine.enums import DOSSIER_STATUS_LABELS_VI, OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DossierStatus
 from engine.errors import NotAuthorized
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_task, check_view, may_on_dossier
-from engine.org.security import decoy_pin_hash, verify_pin
 
 
 def _steps(tasks, units: dict[int, str], actor: Actor | None = None, forms: dict | None = None) -> list[dict]:
@@ -91,6 +91,13 @@ def _summary(dossier) -> dict:
             "returned_at": dossier.returned_at, "outcome": dossier.outcome}
 
 
+def _pin_for_desk(session, actor: Actor, dossier, tasks) -> dict | None:
+    """The lookup's lock state, for who may reissue the PIN (the desk of the dossier's agency) only."""
+    if not may_on_dossier(actor, Action.REISSUE_PIN, dossier, tasks):
+        return None
+    return pin_state(session, dossier.id)
+
+
 def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
     with guarded_transaction(ctx, actor, Action.VIEW, code, read_only=True) as session:
         dossier = load_dossier(session, code)
@@ -108,6 +115,7 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
             "apology_prompt": apology_prompt_for(session, dossier),  # Form 04 needed: why, and who may sign
             "steps": _steps(tasks, _unit_names(session, tasks), actor, compiled_for(dossier).package.forms),
             "allowed": dossier_actions(actor, dossier, tasks),
+            "pin": _pin_for_desk(session, actor, dossier, tasks),
             "required_documents": dossier.procedure_version.card.get("required_documents", []),
             "events": [{"seq": e.seq, "kind": e.kind, "actor": e.actor_name, "at": e.at, "payload": e.payload,
                         "hash": e.hash} for e in events],
@@ -115,12 +123,11 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
 
 
 def public_lookup(ctx: EngineContext, code: str, pin: str) -> dict:
-    """What a citizen may see: no internal data, no names of officers. A wrong PIN looks like an unknown code."""
+    """What a citizen may see: no internal data, no names of officers. A wrong PIN looks like an unknown code
+    (engine.dossiers.pin_guard: equal work, failures counted, lock-out)."""
+    admitted = admit(ctx, code, pin)
     with ctx.db.transaction(read_only=True) as session:
-        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
-        # Verify against a throw-away hash for unknown codes too, so timing does not tell codes apart.
-        if not verify_pin(dossier.pin_hash if dossier else decoy_pin_hash(), code, pin or "") or dossier is None:
-            raise dossier_not_found(code)
+        dossier = session.get(Dossier, admitted.dossier_id)
         tasks = dossier_tasks(session, dossier)
         units = _unit_names(session, tasks)
         return {**_summary(dossier),

@@ -18,9 +18,12 @@ from engine.org.actors import SYSTEM_NAME, Actor
 from engine.org.auditchain import queue
 
 
-def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, allowed: bool = True, **detail) -> None:
+def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, allowed: bool = True,
+          agency_id: int | None = None, **detail) -> None:
     """An entry of the hash-chained log, chained and written as the caller's transaction commits
-    (engine.org.auditchain); the detail is stored, and hashed, as JSON hands it back."""
+    (engine.org.auditchain); the detail is stored, and hashed, as JSON hands it back. ``agency_id``: the agency
+    the entry concerns when it may not be the actor's (e.g. the agency of a dossier an outsider tried): its
+    security log shows the entry too."""
     queue(session, AuditEntry(
         at=ctx.now(),
         actor_id=actor.id if actor else None,
@@ -29,12 +32,14 @@ def audit(session, ctx, actor: Actor | None, action: str, target: str = "", *, a
         target=target,
         allowed=allowed,
         detail=as_stored(detail),
+        agency_id=agency_id,
     ))
 
 
 def record_denial(ctx, actor: Actor | None, action: str, target: str, error: NotAuthorized) -> None:
     with ctx.db.transaction() as session:
-        audit(session, ctx, actor, action, target, allowed=False, reason=error.message_en)
+        audit(session, ctx, actor, action, target, allowed=False, agency_id=getattr(error, "agency_id", None),
+              reason=error.message_en)
 
 
 @contextmanager

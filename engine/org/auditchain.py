@@ -37,7 +37,7 @@ AUDIT_LOG_NAME = "Nhật ký an ninh / audit log"
 
 def entry_hash(prev_hash: str, entry: AuditEntry) -> str:
     return chain_hash(prev_hash, entry.seq, instant(entry.at, utc=True), entry.actor_id, entry.actor_name,
-                      entry.action, entry.target, bool(entry.allowed), entry.detail)
+                      entry.action, entry.target, bool(entry.allowed), entry.detail, entry.agency_id)
 
 
 def queue(session: Session, entry: AuditEntry) -> None:

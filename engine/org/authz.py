@@ -39,6 +39,8 @@ class Action(StrEnum):
     MANAGE_OUTBOX = "manage_outbox"
     VIEW_RECORDS = "view_records"  # an agency's registers: tracking book (Form 07), control slips
     VIEW_REPORTS = "view_reports"  # KPIs and the dashboard (DOMAIN §7)
+    MANAGE_USERS = "manage_users"
+    REISSUE_PIN = "reissue_pin"  # a new lookup PIN for the applicant, unlocking a locked lookup
 
 
 # Dossier-level actions open to these roles in the dossier's responsible agency.
@@ -51,15 +53,20 @@ _AGENCY_ROLES: dict[Action, frozenset[Role]] = {
     Action.WITHDRAW: frozenset({Role.DESK}),
     Action.APOLOGY: frozenset({Role.LEADER}),
     Action.HAND_BACK: frozenset({Role.DESK}),
+    Action.REISSUE_PIN: frozenset({Role.DESK}),
 }
 
 
-def _deny(actor: Actor, action: Action, target: str) -> NotAuthorized:
-    return NotAuthorized(
+def _deny(actor: Actor, action: Action, target: str, agency_id: int | None = None) -> NotAuthorized:
+    """The refusal; ``agency_id``, the agency whose dossier or records were tried, goes to the audit entry (not to
+    the caller) so that agency's auditors see an outsider's attempt in its security log."""
+    error = NotAuthorized(
         f"Người dùng '{actor.username}' không có thẩm quyền thực hiện '{action.value}' đối với {target}.",
         message_en=f"User '{actor.username}' may not '{action.value}' on {target}.",
         details={"action": action.value, "target": target},
     )
+    error.agency_id = agency_id
+    return error
 
 
 _PARENT = select(Agency.parent_id).where(Agency.id == bindparam("agency_id"))  # built once: every reception walks it
@@ -100,13 +107,13 @@ def check_task(actor: Actor, action: Action, task: Task) -> None:
         Action.REASSIGN: heads_unit_of(actor, task),
     }.get(action, False)
     if not allowed:
-        raise _deny(actor, action, f"bước '{task.step_id}' của hồ sơ {task.dossier_code}")
+        raise _deny(actor, action, f"bước '{task.step_id}' của hồ sơ {task.dossier_code}", task.agency_id)
 
 
 def check_receive(actor: Actor, session: Session, agency_id: int) -> None:
     """The desk receives for its own agency or, on behalf of it, for an agency above it (liên thông)."""
     if not (actor.has(Role.DESK) and agency_id in agency_chain(session, actor.agency_id)):
-        raise _deny(actor, Action.RECEIVE, f"cơ quan #{agency_id}")
+        raise _deny(actor, Action.RECEIVE, f"cơ quan #{agency_id}", agency_id)
 
 
 def desk_worklist_agency(actor: Actor) -> int:
@@ -118,7 +125,7 @@ def desk_worklist_agency(actor: Actor) -> int:
 
 def check_dossier(actor: Actor, action: Action, dossier: Dossier, tasks: Iterable[Task]) -> None:
     if not may_on_dossier(actor, action, dossier, tasks):
-        raise _deny(actor, action, f"hồ sơ {dossier.code}")
+        raise _deny(actor, action, f"hồ sơ {dossier.code}", dossier.agency_id)
 
 
 def may_on_dossier(actor: Actor, action: Action, dossier: Dossier, tasks: Iterable[Task],
@@ -147,7 +154,7 @@ def check_view(actor: Actor, session: Session, dossier: Dossier, tasks: Iterable
         [a for a in _agencies_below(session, actor.agency_id)] if actor.has(Role.AUDITOR) else []
     )
     if not may_on_dossier(actor, Action.VIEW, dossier, tasks, below):
-        raise _deny(actor, Action.VIEW, f"hồ sơ {dossier.code}")
+        raise _deny(actor, Action.VIEW, f"hồ sơ {dossier.code}", dossier.agency_id)
 
 
 RECORD_KEEPERS = frozenset({Role.DESK, Role.LEADER})
@@ -164,7 +171,7 @@ def record_agencies(actor: Actor, session: Session) -> list[int]:
 
 def check_agency_records(actor: Actor, session: Session, agency_id: int) -> None:
     if agency_id not in record_agencies(actor, session):
-        raise _deny(actor, Action.VIEW_RECORDS, f"sổ sách của cơ quan #{agency_id}")
+        raise _deny(actor, Action.VIEW_RECORDS, f"sổ sách của cơ quan #{agency_id}", agency_id)
 
 
 def _agencies_below(session: Session, agency_id: int) -> list[int]:
@@ -214,7 +221,7 @@ def may_on_nonconformity(actor: Actor, action: Action, session: Session, nc: Non
 
 def check_nonconformity(actor: Actor, action: Action, session: Session, nc: Nonconformity) -> None:
     if not may_on_nonconformity(actor, action, session, nc):
-        raise _deny(actor, action, f"điểm không phù hợp #{nc.id}")
+        raise _deny(actor, action, f"điểm không phù hợp #{nc.id}", nc.agency_id)
 
 
 def audit_log_agencies(actor: Actor, session: Session, agency_id: int | None = None) -> list[int]:
@@ -234,6 +241,13 @@ def outbox_agency(actor: Actor, agency_id: int | None = None) -> int:
     return actor.agency_id
 
 
+def check_manage_user(actor: Actor | None, session: Session, agency_id: int) -> None:
+    """Users are activated and deactivated by an administrator of their agency or of an agency above it
+    (``None``: the command line, run by the system administrator)."""
+    if actor is not None and not (actor.has(Role.ADMIN) and actor.agency_id in agency_chain(session, agency_id)):
+        raise _deny(actor, Action.MANAGE_USERS, f"người dùng của cơ quan #{agency_id}", agency_id)
+
+
 def check_designer(actor: Actor | None, action: str, target: str) -> None:
     """Procedures (drafts, publication, migration of running dossiers) are changed by process designers only;
     ``None`` is the command line, run by the system administrator."""
@@ -243,6 +257,45 @@ def check_designer(actor: Actor | None, action: str, target: str) -> None:
             message_en=f"Only process designers may '{action}' on {target}.",
             details={"action": action, "target": target},
         )
+
+
+# --- designers' scope: the procedures of their agency and of the agencies below it ----------------------
+
+def designer_agencies(actor: Actor | None, session: Session) -> list[int] | None:
+    """The agencies whose procedures (and, in a migration, whose dossiers) a designer works on: their agency and
+    every agency below it; ``None`` (no limit) for the command line."""
+    return None if actor is None else _agencies_below(session, actor.agency_id)
+
+
+def owning_agency(session: Session, owner_agency_id: int | None) -> int | None:
+    """A procedure without a recorded owner belongs to the top of the agency tree (the first root agency)."""
+    if owner_agency_id is not None:
+        return owner_agency_id
+    return session.scalar(select(Agency.id).where(Agency.parent_id.is_(None)).order_by(Agency.id).limit(1))
+
+
+def may_design(actor: Actor | None, session: Session, owner_agency_id: int | None) -> bool:
+    if actor is None:
+        return True
+    if not actor.has(Role.DESIGNER):
+        return False
+    return owning_agency(session, owner_agency_id) in _agencies_below(session, actor.agency_id)
+
+
+def check_design_scope(actor: Actor | None, session: Session, owner_agency_id: int | None, action: str,
+                       target: str) -> None:
+    """A designer changes, reads, publishes and migrates only procedures owned by their agency or one below it."""
+    check_designer(actor, action, target)
+    if not may_design(actor, session, owner_agency_id):
+        error = NotAuthorized(
+            f"Thủ tục {target} thuộc cơ quan khác: người thiết kế quy trình chỉ làm việc với thủ tục của cơ quan mình "
+            "và các cơ quan cấp dưới.",
+            message_en=f"Procedure {target} belongs to another agency: designers work on the procedures of their "
+                       "agency and the agencies below it only.",
+            details={"action": action, "target": target},
+        )
+        error.agency_id = owning_agency(session, owner_agency_id)  # the owner's auditors see the attempt
+        raise error
 
 
 # --- reports (KPIs, DOMAIN §7) ----------------------------------------------------------------------
@@ -280,4 +333,4 @@ def check_reports(actor: Actor, session: Session, agency_id: int, *, include_sub
             and not include_sub and unit_id == actor.unit_id)
     )
     if not allowed:
-        raise _deny(actor, Action.VIEW_REPORTS, f"báo cáo của cơ quan #{agency_id}")
+        raise _deny(actor, Action.VIEW_REPORTS, f"báo cáo của cơ quan #{agency_id}", agency_id)

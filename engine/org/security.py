@@ -14,10 +14,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-PIN_DIGITS = 6
+PIN_DIGITS = 8  # 26.6 bits (6 until 2026-11: those PINs still verify, any length does)
 TOKEN_BYTES = 32
 TOKEN_PREFIX_CHARS = 8
-MIN_PASSWORD_LENGTH = 8
 
 SECRET_FILE = Path("var") / "secret_key"
 PIN_HASH_PREFIX = "pin1$"
@@ -64,6 +63,20 @@ def _verify(hasher: PasswordHasher, stored: str, secret: str) -> bool:
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    return _verify(_hasher, password_hash, password)
+
+
+@lru_cache(maxsize=1)
+def _dummy_password_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(24))
+
+
+def verify_password_or_dummy(password_hash: str | None, password: str) -> bool:
+    """The same argon2 work whether or not the user exists (``password_hash`` None): a wrong user name and a
+    wrong password take equally long, so timing does not list user names."""
+    if password_hash is None:
+        _verify(_hasher, _dummy_password_hash(), password)
+        return False
     return _verify(_hasher, password_hash, password)
 
 

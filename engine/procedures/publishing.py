@@ -15,7 +15,7 @@ from engine.db.models import Procedure, ProcedureVersion
 from engine.errors import AlreadyExists, NotFound
 from engine.org.actors import SYSTEM_NAME, Actor
 from engine.org.audit import audit, guarded_transaction
-from engine.org.authz import check_designer
+from engine.org.authz import check_design_scope, check_designer, owning_agency
 from engine.procedures.card import ProcedurePackage
 from engine.procedures.spiff import lane_of, parse_process, step_properties
 from engine.procedures.validator import validate_or_raise
@@ -75,9 +75,13 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
         if other is not None:
             raise AlreadyExists(f"Tên gói '{package.slug}' đã dùng cho thủ tục {other}.",
                                 message_en=f"Package name '{package.slug}' is already used by procedure {other}.")
-        procedure = Procedure(code=package.card.code, slug=package.slug, name=package.card.name)
+        # The first publication decides the owner: the designer's agency (the top of the tree from the command line).
+        procedure = Procedure(code=package.card.code, slug=package.slug, name=package.card.name,
+                              owner_agency_id=actor.agency_id if actor else owning_agency(session, None))
         session.add(procedure)
         session.flush()
+    else:
+        check_design_scope(actor, session, procedure.owner_agency_id, "publish", procedure.code)
     current = procedure.current_version
     if current is not None and current.content_hash == package.content_hash:
         return Publication(procedure.code, procedure.slug, current.number, current.content_hash, False)

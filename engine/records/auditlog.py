@@ -99,15 +99,16 @@ def browse_events(ctx: EngineContext, actor: Actor, *, code: str | None = None, 
 def browse_security_log(ctx: EngineContext, actor: Actor, *, denied_only: bool = False, agency_code: str | None = None,
                         date_from: date | str | None = None, date_to: date | str | None = None, limit: int = 50,
                         offset: int = 0) -> LogPage:
-    """Entries by the officers of the auditor's agencies; command-line (system) entries to the auditors of
-    a top-level agency."""
+    """Entries by the officers of the auditor's agencies and entries concerning those agencies (an outsider's
+    refused attempt on their dossiers); command-line (system) entries to the auditors of a top-level agency."""
     with guarded_transaction(ctx, actor, Action.VIEW_AUDIT_LOG, AUDIT_TARGET, read_only=True) as session:
         agency_id = agency_by_code(session, agency_code).id if agency_code else None
         agencies = audit_log_agencies(actor, session, agency_id)
         check_paging(limit, offset)
         top_level = agency_id is None and session.scalar(
             select(Agency.parent_id).where(Agency.id == actor.agency_id)) is None
-        who = [User.agency_id.in_(agencies)] + ([AuditEntry.actor_id.is_(None)] if top_level else [])
+        who = [User.agency_id.in_(agencies), AuditEntry.agency_id.in_(agencies)]  # by its officers, or on its dossiers
+        who += [AuditEntry.actor_id.is_(None)] if top_level else []
         where = [or_(*who), *_period(AuditEntry.at, date_from, date_to)]
         if denied_only:
             where.append(AuditEntry.allowed.is_(False))

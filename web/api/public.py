@@ -20,14 +20,11 @@ from web.api.schemas import (
 )
 from web.auth import engine_context
 from web.extensions import limiter
+from web.pin_limits import pin_limited
 
 blp = Blueprint("citizen", __name__, url_prefix="/public",  # "public" names the citizens' pages
                 description="Công dân / citizens (no login): submit online, look up a dossier with its code and PIN.")
 blp.ARGUMENTS_PARSER = API_PARSER
-
-
-def _lookup_limit() -> str:
-    return current_app.config["LOOKUP_RATE_LIMIT"]
 
 
 def _submit_limit() -> str:
@@ -37,8 +34,8 @@ def _submit_limit() -> str:
 @blp.route("/dossiers/<code>")
 @blp.arguments(PinQuery, location="query")
 @blp.response(200, PublicDossierSchema)
-@error_responses(blp, 404, 422, 429)
-@limiter.limit(_lookup_limit)
+@error_responses(blp, 404, 422, 423, 429)
+@pin_limited
 def lookup(query: dict, code: str):
     """A dossier's status and steps, for whoever holds its code and PIN (no officers' names, no data)."""
     return views.public_lookup(engine_context(), code, query["pin"])
@@ -57,8 +54,8 @@ def submit(body: dict):
 @blp.route("/dossiers/<code>/supplement", methods=["POST"])
 @blp.arguments(OnlineSupplementBody)
 @blp.response(200, DossierStateSchema)
-@error_responses(blp, 404, 409, 422, 429)
-@limiter.limit(_lookup_limit)
+@error_responses(blp, 404, 409, 422, 423, 429)
+@pin_limited
 def resubmit(body: dict, code: str):
     """Complete an online dossier returned as incomplete (Form 02); it goes back to the desk's check."""
     pin = body.pop("pin")

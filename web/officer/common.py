@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Callable
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, flash, redirect, request, url_for
 
@@ -20,11 +22,24 @@ def actor() -> Actor:
     return current_actor()
 
 
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(c).startswith("C") for c in text)  # Cc (tab, newline, NUL…), Cf, Co, Cs, Cn
+
+
 def safe_next(target: str | None, default: str) -> str:
-    """Only a path on this site (never another host) may be a redirect target."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    """Only a path on this site may be a redirect target, judged on its parsed form (as well as on its
+    percent-decoded form, which some servers and browsers act on): no scheme, no host, one leading "/", no
+    backslash, no control character (browsers drop tabs and newlines, so "/<TAB>/evil.example" would become
+    "//evil.example"). Anything else falls back to ``default``."""
+    if not isinstance(target, str) or not target:
+        return default
+    for form in (target, unquote(target)):
+        if _has_control(form) or "\\" in form or not form.startswith("/") or form.startswith("//"):
+            return default
+        parts = urlsplit(form)
+        if parts.scheme or parts.netloc:
+            return default
+    return target
 
 
 def attempt(call: Callable[[], object]) -> tuple[bool, object]:

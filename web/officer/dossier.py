@@ -10,7 +10,7 @@ from flask_login import login_required
 
 from engine.clock.calendar import LOCAL_TZ
 from engine.dossiers import actions as dossiers
-from engine.dossiers import online, tasks
+from engine.dossiers import online, pin_guard, tasks
 from engine.dossiers.views import dossier_detail
 from engine.enums import DossierStatus, EventKind
 from engine.errors import FormValidationError, InvalidInput, MotcuaError, NotAuthorized, NotFound
@@ -19,7 +19,7 @@ from web.display import localtime, outcome_label
 from web.form_fields import documents_from, lines
 from web.i18n import message_of, translate
 from web.officer.blueprint import bp
-from web.officer.common import actor, back_to_dossier, ctx, form_text, run_action
+from web.officer.common import actor, attempt, back_to_dossier, ctx, form_text, run_action
 
 PRE_RECEIPT = {DossierStatus.SUBMITTED.value, DossierStatus.INCOMPLETE.value}
 FORM_INVALID_VI = "Biểu mẫu chưa hợp lệ: xem các mục được đánh dấu bên dưới."
@@ -162,6 +162,16 @@ def hand_back(code: str):
     note = form_text("note")
     return run_action(lambda: dossiers.hand_back(ctx(), actor(), code, note), "Đã trả kết quả cho người nộp.",
                       back_to_dossier(code))
+
+
+@bp.post("/dossiers/<code>/reissue-pin")
+@login_required
+def reissue_pin(code: str):
+    """A new lookup PIN for the applicant (unlocks a locked lookup), shown once."""
+    done, pin = attempt(lambda: pin_guard.reissue_pin(ctx(), actor(), code))
+    if not done:
+        return redirect(back_to_dossier(code))
+    return render_template("officer/pin_reissued.html", code=code, pin=pin)  # this response only: never stored
 
 
 # --- online submissions: the desk's completeness check ------------------------------------------

@@ -26,7 +26,7 @@ def login():
     next_url = safe_next(request.values.get("next"), url_for("officer.inbox"))
     if form.validate_on_submit():
         try:
-            actor = org.authenticate_password(ctx(), form.username.data.strip(), form.password.data)
+            signed_in = org.sign_in(ctx(), form.username.data.strip(), form.password.data)
         except AuthenticationFailed:
             pass  # one generic message, whatever was wrong
         else:
@@ -34,7 +34,7 @@ def login():
             session.clear()  # a fresh session for the signed-in officer
             if lang:
                 session["lang"] = lang
-            login_user(SessionUser(actor))
+            login_user(SessionUser(signed_in.actor, signed_in.session_generation))
             return redirect(next_url)
     if request.method == "POST":
         flash(translate(BAD_LOGIN_VI), "error")
@@ -44,6 +44,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    org.sign_out(ctx(), current_user.actor)  # the cookie, even if kept, no longer signs anyone in
     logout_user()
     lang = session.get("lang")
     session.clear()

@@ -8,12 +8,13 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from engine.dossiers.online import resubmit_online, submit_online
 from engine.dossiers.reception import agencies_for
 from engine.dossiers.views import public_lookup
-from engine.errors import InvalidInput, MotcuaError, NotFound
+from engine.errors import InvalidInput, Locked, MotcuaError, NotFound
 from engine.procedures.publishing import get_procedure, list_procedures
 from web.display import lookup_url, qr_svg
 from web.extensions import limiter
 from web.form_fields import applicant_from, documents_from, lines
 from web.i18n import message_of, translate
+from web.pin_limits import pin_limited, pin_limited_when
 from web.public.blueprint import bp
 
 SUBMISSION_ONCE = "submission_once"
@@ -40,7 +41,7 @@ def home():
 
 
 @bp.get("/lookup")
-@limiter.limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"], exempt_when=lambda: not request.args.get("pin"))
+@pin_limited_when(lambda: not request.args.get("pin"))
 def lookup():
     code = (request.args.get("code") or "").strip()
     pin = (request.args.get("pin") or "").strip()
@@ -51,11 +52,15 @@ def lookup():
     except NotFound:  # unknown code and wrong PIN look the same
         flash(translate(NOT_FOUND_VI), "error")
         return render_template("public/lookup.html", code=code, result=None), 404
+    except Locked as error:  # too many wrong PINs: the desk reissues it
+        flash(message_of(error), "error")
+        return render_template("public/lookup.html", code=code, result=None), error.http_status
     return render_template("public/lookup.html", code=code, pin=pin, result=result)
 
 
 @bp.post("/lookup/supplement")
 @limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"])
+@pin_limited
 def lookup_supplement():
     """The applicant completes a dossier the desk returned as incomplete; it goes back to the desk."""
     code, pin = (request.form.get("code") or "").strip(), (request.form.get("pin") or "").strip()

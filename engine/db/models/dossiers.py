@@ -140,3 +140,16 @@ class Deadline(Base):
     detail: Mapped[dict] = mapped_column(JSONData, default=dict)
 
     task: Mapped[Task | None] = relationship()
+
+
+class PinGuard(Base):
+    """Consecutive wrong lookup PINs on one dossier, whichever route tried them; ``locked_at`` set after too many
+    (engine.dossiers.pin_guard): the PIN no longer opens the dossier until the desk reissues it. A row exists only for
+    a dossier that has had a failure."""
+
+    __tablename__ = "pin_guards"
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -47,6 +47,9 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Stored in the signed session cookie at sign-in and compared on every request: bumped by sign-out,
+    # a password change and deactivation, it ends every session of the user on the server side.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     agency: Mapped[Agency] = relationship()
     unit: Mapped[Unit | None] = relationship()
@@ -70,6 +73,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 of a 256-bit random token
     prefix: Mapped[str] = mapped_column(String(12))  # shown to admins to tell tokens apart
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None only for rows migrated without one
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()

@@ -21,6 +21,9 @@ class Procedure(Base):
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("procedure_versions.id", use_alter=True, name="fk_procedures_current_version")
     )
+    # The agency whose designers manage the procedure (with those of the agencies above it): the agency of the
+    # designer who first published or imported it; the top of the agency tree for the command line.
+    owner_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
 
     current_version: Mapped[ProcedureVersion | None] = relationship(foreign_keys=[current_version_id], post_update=True)
 

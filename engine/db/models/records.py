@@ -50,6 +50,9 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(255), default="")
     allowed: Mapped[bool] = mapped_column(default=True)
     detail: Mapped[dict] = mapped_column(JSONData, default=dict)
+    # The agency the entry concerns (a dossier's responsible agency) when it is not the actor's own: the
+    # security log of that agency shows it too (an outsider's refused attempt on its dossiers).
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     # Last, in the order the migration adds them: a new database and a migrated one have the same columns.
     seq: Mapped[int] = mapped_column(Integer)
     prev_hash: Mapped[str] = mapped_column(String(64))

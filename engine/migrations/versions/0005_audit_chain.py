@@ -3,15 +3,15 @@ entries already there in the order they were written; pending online submissions
 step deadline they lacked; a procedure may hold two versions of identical content (a retired version
 re-imported is republished as a new version in force).
 
-Revision ID: 0004_log
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-23
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_log'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
@@ -52,7 +52,7 @@ def _chain_existing_entries() -> None:
     bind = op.get_bind()
     table = AuditEntry.__table__  # its column types read instants as aware UTC and detail as JSON
     columns = [table.c.id, table.c.at, table.c.actor_id, table.c.actor_name, table.c.action, table.c.target,
-               table.c.allowed, table.c.detail]
+               table.c.allowed, table.c.detail, table.c.agency_id]
     prev, seq, updates = GENESIS_HASH, 0, []
     for row in bind.execute(sa.select(*columns).order_by(table.c.id)).mappings():
         seq += 1
