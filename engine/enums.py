@@ -93,6 +93,11 @@ class Channel(StrEnum):
     POSTAL = "postal"
 
 
+# What the desk may record at reception: handed in at the desk or sent by post. Online dossiers are submitted by
+# citizens themselves (engine.dossiers.online); a desk reception counted as online would skew Decision 766 figures.
+DESK_CHANNELS = frozenset({Channel.DESK, Channel.POSTAL})
+
+
 class TaskState(StrEnum):
     """State of an inbox row (one human step of one dossier)."""
 

@@ -77,6 +77,8 @@ def test_refusal_branch_through_the_api(ctx, client):
     work_next_step(client, leader, "ky_van_ban_tu_choi", {"refusal_reason": "Đã đăng ký khai sinh tại nơi khác"})
     public = lookup(client, receipt["code"], receipt["pin"]).get_json()
     assert public["status"] == "refused"
+    handed = client.post(f"{API}/dossiers/{receipt['code']}/hand-back", json={}, headers=desk)
+    assert handed.status_code == 200 and handed.get_json()["status"] == "refused"  # the refusal handed back
     assert_error(client.post(f"{API}/dossiers/{receipt['code']}/hand-back", json={}, headers=desk), 409)
 
 

@@ -135,7 +135,8 @@ def _edit(ctx, seq: int, **values) -> None:
 
 
 @pytest.mark.parametrize("change", [{"detail": {"reason": "forged"}}, {"actor_name": "someone.else"},
-                                    {"allowed": True}, {"action": "login"}, {"target": "elsewhere"}])
+                                    {"allowed": True}, {"action": "login"}, {"target": "elsewhere"},
+                                    {"agency_id": None}])
 def test_an_edited_entry_is_named(ctx, people, monkeypatch, change):
     _some_activity(ctx, people)
     denied = next(e for e in _entries(ctx) if not e.allowed)
@@ -182,7 +183,7 @@ def _forged(prev_hash: str, seq: int, at) -> dict:
     from types import SimpleNamespace
 
     row = {"seq": seq, "at": at, "actor_id": None, "actor_name": "system", "action": "login", "target": "x",
-           "allowed": True, "detail": {}}
+           "allowed": True, "detail": {}, "agency_id": None}
     return {**row, "prev_hash": prev_hash, "hash": entry_hash(prev_hash, SimpleNamespace(**row))}
 
 

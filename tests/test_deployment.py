@@ -30,6 +30,7 @@ def test_rate_limit_store_and_proxy_hops_come_from_the_environment(monkeypatch):
 
 def test_behind_the_proxy_each_client_has_its_own_limit(ctx, app):
     app.config["PROXY_HOPS"] = 1
+    app.config["PIN_CODE_RATE_LIMIT"] = "100 per minute"  # this test is about the per-address budget
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # what create_app does for PROXY_HOPS

@@ -37,7 +37,7 @@ OPENAPI = "/api/v1/openapi.json"
 EXAMPLES_PER_OPERATION = int(os.environ.get("MOTCUA_FUZZ_EXAMPLES", "5"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OFFICERS = {  # the demo officer whose token an operation is called with (path prefix → user name)
-    "/api/v1/designer": "xa.designer",
+    "/api/v1/designer": "tinh.thietke",
     "/api/v1/reports": "xa.lanhdao",
     "/api/v1/nonconformities": "xa.auditor",
 }
@@ -109,7 +109,7 @@ def records(ctx, people, clock) -> dict[str, object]:
     sweep(ctx)  # a late step: a nonconformity
     working = receive_sample(ctx, people).code
     submitted = online.submit_online(ctx, request(agency_code="000.00.31.H99")).code
-    designer = people("xa.designer")
+    designer = people("tinh.thietke")
     _name, exported = package_io.export_version(ctx, designer, KHAI_SINH, 1)
     draft = package_io.import_package(ctx, designer, exported).draft_id
     from sqlalchemy import select

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.errors import AuthenticationFailed, InvalidInput, NotAuthorized
+from engine.inputs.policy import text_ok
 from engine.org import directory as org
 from engine.org import security
 from engine.org.passwords import MIN_PASSWORD_LENGTH, check_password, common_passwords
@@ -41,6 +42,9 @@ def _sign_in_with_next(client, target: str):
 @pytest.mark.parametrize("target", HOSTILE_NEXT)
 def test_sign_in_never_redirects_off_site(client, target):
     response = _sign_in_with_next(client, target)
+    if response.status_code == 400:  # control characters refused at the boundary (web/input_guard.py)
+        assert not text_ok(target, multiline=True) and "Location" not in response.headers, target
+        return
     assert response.status_code == 302, target
     assert response.headers["Location"].endswith(INBOX), (target, response.headers["Location"])
 
@@ -55,7 +59,8 @@ def test_sign_in_keeps_a_same_site_path(client, target):
 def test_hostile_next_on_the_login_page_is_never_an_error(client):
     for target in HOSTILE_NEXT:
         page = client.get("/officer/login", query_string={"next": target})
-        assert page.status_code == 200, target
+        # control characters are refused at the boundary (400, a page in Vietnamese); the rest show the form
+        assert page.status_code == (200 if text_ok(target) else 400), target
 
 
 # ---------------------------------------------------------------- defect 7: sessions end on the server

@@ -1,6 +1,6 @@
 """Boundaries (issue 16, defect 9): designers work only on the procedures of their agency and the agencies below
 it, and a migration never names another agency's dossiers; an outsider's refused attempt shows in the security
-log of the agency it concerned; a desk reception is always channel desk; a strict Content-Security-Policy on
+log of the agency it concerned; a desk reception is never online (desk or postal); a strict Content-Security-Policy on
 every response; 405 answers say what is allowed."""
 
 from __future__ import annotations
@@ -158,10 +158,10 @@ def test_refusals_on_steps_records_and_reports_carry_the_agency(ctx, people):
     assert entry.actor_name == "xa2.vp.chuyenvien" and entry.agency_id == agency_id(ctx, XA)
 
 
-# ---------------------------------------------------------------- desk receptions are channel desk
+# ---------------------------------------------------------------- desk receptions are never online
 
 
-@pytest.mark.parametrize("channel", ["online", "postal", "ONLINE", ""])
+@pytest.mark.parametrize("channel", ["online", "ONLINE", "", "Online ", "web"])
 def test_a_desk_reception_cannot_claim_another_channel(ctx, people, client, channel):
     with pytest.raises(InvalidInput):
         receive(ctx, people("xa.motcua"), request(channel=channel))
@@ -179,6 +179,8 @@ def test_a_desk_reception_is_channel_desk(ctx, people, client):
     body = {k: v for k, v in request().items() if k != "channel"}
     code = client.post(f"{API}/dossiers", json=body, headers=headers).get_json()["code"]
     assert client.get(f"{API}/dossiers/{code}", headers=headers).get_json()["channel"] == "desk"
+    posted = client.post(f"{API}/dossiers", json=request(channel="postal"), headers=headers).get_json()["code"]
+    assert client.get(f"{API}/dossiers/{posted}", headers=headers).get_json()["channel"] == "postal"
 
 
 # ---------------------------------------------------------------- Content-Security-Policy, Allow

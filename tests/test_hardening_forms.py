@@ -27,7 +27,7 @@ from engine.procedures.form_schemas import form_problems, form_validator
 from tests.conftest import PROCESSES
 from tests.helpers import KHAI_SINH, open_tasks, receive_sample
 
-DESIGNER = "xa.designer"
+DESIGNER = "tinh.thietke"
 SPECIALIST = "xa.vp.chuyenvien"
 STEP = "tham_dinh_ho_so"
 FORM_FILE = f"forms/{STEP}.json"

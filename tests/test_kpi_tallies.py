@@ -12,7 +12,7 @@ from alembic import command
 from sqlalchemy import delete, event, select
 
 from engine import kpis
-from engine.db.migrate import alembic_config, upgrade
+from engine.db.migrate import alembic_config
 from engine.db.models import Dossier, KpiDossierDay, KpiDossierMark, Task
 from engine.demo import organisation as demo
 from engine.dossiers import actions as dossiers
@@ -233,7 +233,8 @@ def test_the_migration_fills_the_tallies_of_an_existing_database(ctx, people, cl
     for table in tables:
         table.drop(ctx.db.engine)
     command.stamp(alembic_config(ctx.db), "0001")
-    upgrade(ctx.db)
+    command.upgrade(alembic_config(ctx.db), "0003")  # the KPI migrations; the later ones add columns that exist
+    command.stamp(alembic_config(ctx.db), "head")
     with ctx.db.transaction() as session:
         assert {t.name: sorted(tuple(r) for r in session.execute(select(t))) for t in tables} == before
         assert before["kpi_dossier_days"] and tally.check(session) == []

@@ -60,7 +60,7 @@ def test_publishing_a_retired_folder_again_puts_it_back_in_force_as_a_new_versio
 
 
 def test_the_api_import_answers_201_for_a_rollback_and_200_for_the_version_in_force(client, ctx, tmp_path):
-    headers = {"Authorization": f"Bearer {issue_token(ctx, 'xa.designer')}"}
+    headers = {"Authorization": f"Bearer {issue_token(ctx, 'tinh.thietke')}"}
     exported = client.get(f"{API}/procedures/{KHAI_SINH}/versions/1/package", headers=headers).data
     v1_hash = _retire_v1(ctx, tmp_path)
 
@@ -81,7 +81,7 @@ def test_the_api_import_answers_201_for_a_rollback_and_200_for_the_version_in_fo
 
 
 def test_a_draft_made_identical_to_a_retired_version_publishes_as_a_new_version(ctx, people, tmp_path):
-    designer = people("xa.designer")
+    designer = people("tinh.thietke")
     _, exported = package_io.export_version(ctx, designer, KHAI_SINH, 1)
     v1_hash = _retire_v1(ctx, tmp_path)
     draft = package_io.import_package(ctx, designer, exported)  # a draft on v2 with v1's content
@@ -94,7 +94,7 @@ def test_the_command_line_says_which_version_came_back(ctx, people, tmp_path, mo
     monkeypatch.setenv("MOTCUA_DATABASE_URL", ctx.db.url)
     from engine.cli import cli
 
-    name, exported = package_io.export_version(ctx, people("xa.designer"), KHAI_SINH, 1)
+    name, exported = package_io.export_version(ctx, people("tinh.thietke"), KHAI_SINH, 1)
     (tmp_path / name).write_bytes(exported)
     _retire_v1(ctx, tmp_path)
     runner = CliRunner()

@@ -13,6 +13,7 @@ from engine.dossiers import actions as dossiers
 from engine.dossiers import pin_guard, tasks
 from engine.dossiers.reception import receive
 from engine.dossiers.views import dossier_detail
+from engine.dossiers.worklists import Worklist, list_worklist
 from engine.errors import NotAuthorized
 from engine.notify import admin as outbox_admin
 from engine.org import directory as org
@@ -56,6 +57,7 @@ ALLOWED = {
     Action.VIEW_REPORTS: {"unit_head", "leader", "auditor"},  # KPIs of the agency (unit heads: their unit's)
     Action.MANAGE_USERS: {"admin"},  # deactivating a user of the agency
     Action.REISSUE_PIN: {"desk"},  # a new lookup PIN for the applicant
+    Action.VIEW_WORKLISTS: {"desk"},  # results to hand back, awaiting supplement, online to check
 }
 
 REASON = {"reason": "Lý do ghi rõ bằng văn bản"}
@@ -102,6 +104,7 @@ def _act(ctx, actor, action, code, task_id):
         Action.VIEW_REPORTS: lambda: kpis.kpi_report(ctx, actor, kpis.parse({"agency": "000.00.31.H99"})),
         Action.MANAGE_USERS: lambda: org.set_active(ctx, "xa.vp.chuyenvien2", False, actor=actor),
         Action.REISSUE_PIN: lambda: pin_guard.reissue_pin(ctx, actor, code),
+        Action.VIEW_WORKLISTS: lambda: list_worklist(ctx, actor, Worklist.TO_HAND_BACK, agency_code="000.00.31.H99"),
     }[action]()
 
 

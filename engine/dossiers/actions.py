@@ -168,9 +168,9 @@ def issue_apology(ctx: EngineContext, actor: Actor, code: str, payload: dict) ->
         return new_due
 
 
-def hand_back(ctx: EngineContext, actor: Actor, code: str, note: str = "") -> None:
+def hand_back(ctx: EngineContext, actor: Actor, code: str, note: str = "") -> DossierStatus:
     """The desk hands the result to the applicant: a resolved dossier becomes returned; a refused one stays
-    refused, with the hand-over of the refusal (Form 03) recorded. Either only once."""
+    refused, with the hand-over of the refusal (Form 03) recorded. Either only once. Returns the status."""
     with guarded_transaction(ctx, actor, Action.HAND_BACK, code) as session:
         dossier = _authorised(session, actor, Action.HAND_BACK, code)
         require_status(dossier, HANDED_BACK_FROM, "trả kết quả")
@@ -184,3 +184,4 @@ def hand_back(ctx: EngineContext, actor: Actor, code: str, note: str = "") -> No
             dossier.status = DossierStatus.RETURNED.value
         dossier.returned_at, dossier.result_note = now, note or None
         record(session, dossier, EventKind.RETURNED, actor, now, note=note, refused=refused)
+        return DossierStatus(dossier.status)

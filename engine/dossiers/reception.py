@@ -15,7 +15,7 @@ from engine.dossiers.events import record
 from engine.dossiers.runtime import SPEC_CACHE, start_workflow
 from engine.dossiers.steps import check_lanes_resolvable, sync
 from engine.dossiers.store import save_workflow
-from engine.enums import Channel, DeadlineKind, DossierStatus, EventKind
+from engine.enums import DESK_CHANNELS, DeadlineKind, DossierStatus, EventKind
 from engine.errors import InvalidInput, MotcuaError
 from engine.inputs.schemas import ReceiveSchema, load
 from engine.org.actors import Actor
@@ -101,14 +101,16 @@ def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier
 
 
 def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
-    """A dossier received at the desk: its channel is the desk, always (online submissions come through
-    engine.dossiers.online; a desk officer cannot count a reception as online, which would skew the KPIs)."""
+    """A dossier received at the desk: handed in or sent by post (DESK_CHANNELS), never online (online submissions
+    come through engine.dossiers.online; a desk officer cannot count a reception as online, which would skew the
+    KPIs)."""
     req = load(ReceiveSchema, request)
-    if req["channel"] != Channel.DESK.value:
+    if req["channel"] not in DESK_CHANNELS:
+        allowed = ", ".join(sorted(c.value for c in DESK_CHANNELS))
         raise InvalidInput(
-            f"Hồ sơ tiếp nhận tại Bộ phận Một cửa có kênh '{Channel.DESK.value}'; hồ sơ trực tuyến do công dân tự nộp.",
-            message_en=f"A dossier received at the desk has channel '{Channel.DESK.value}'; online dossiers are "
-                       "submitted by citizens.", details={"channel": [f"must be '{Channel.DESK.value}'"]})
+            f"Hồ sơ tiếp nhận tại Bộ phận Một cửa có kênh {allowed}; hồ sơ trực tuyến do công dân tự nộp.",
+            message_en=f"A dossier received at the desk has channel {allowed}; online dossiers are submitted by "
+                       "citizens.", details={"channel": [f"must be one of: {allowed}"]})
     pin = new_pin()
     with guarded_transaction(ctx, actor, Action.RECEIVE, req["procedure_code"]) as session:
         agency = agency_by_code(session, req["agency_code"]) if req["agency_code"] else session.get(Agency, actor.agency_id)

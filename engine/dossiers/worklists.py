@@ -20,7 +20,9 @@ from engine.dossiers.actions import HANDED_BACK_FROM
 from engine.enums import DossierStatus, EventKind
 from engine.errors import parse_choice
 from engine.org.actors import Actor
-from engine.org.authz import desk_worklist_agency
+from engine.org.audit import guarded_transaction
+from engine.org.authz import Action, check_desk_worklists
+from engine.org.directory import agency_by_code
 from engine.paging import DEFAULT_PAGE_SIZE, check_paging
 
 
@@ -108,15 +110,21 @@ def _requests(session, dossier_ids: list[int]) -> dict[int, Event]:
     return {event.dossier_id: event for event in rows}
 
 
+def _agency(session, actor: Actor, agency_code: str | None) -> int:
+    agency_id = actor.agency_id if agency_code is None else agency_by_code(session, agency_code).id
+    check_desk_worklists(actor, agency_id)
+    return agency_id
+
+
 def list_worklist(ctx: EngineContext, actor: Actor, worklist: str | Worklist, *, limit: int = DEFAULT_PAGE_SIZE,
-                  offset: int = 0) -> WorklistPage:
+                  offset: int = 0, agency_code: str | None = None) -> WorklistPage:
+    """One worklist of the desk's agency (``agency_code``: the actor's own unless named; another is refused)."""
     worklist = parse_worklist(worklist)
     check_paging(limit, offset)
-    agency_id = desk_worklist_agency(actor)
     now = ctx.now()
     calendar = ctx.calendar() if worklist == Worklist.AWAITING_SUPPLEMENT else None
-    condition = _condition(worklist, agency_id, now)
-    with ctx.db.transaction(read_only=True) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_WORKLISTS, agency_code or "", read_only=True) as session:
+        condition = _condition(worklist, _agency(session, actor, agency_code), now)
         total = session.scalar(select(func.count()).select_from(Dossier).where(condition))
         found = list(session.execute(
             select(Dossier, Procedure.name)
@@ -143,9 +151,9 @@ def list_worklist(ctx: EngineContext, actor: Actor, worklist: str | Worklist, *,
         return WorklistPage(worklist, rows, total, limit, offset)
 
 
-def worklist_counts(ctx: EngineContext, actor: Actor) -> dict[str, int]:
-    agency_id = desk_worklist_agency(actor)
+def worklist_counts(ctx: EngineContext, actor: Actor, agency_code: str | None = None) -> dict[str, int]:
     now = ctx.now()
-    with ctx.db.transaction(read_only=True) as session:
+    with guarded_transaction(ctx, actor, Action.VIEW_WORKLISTS, agency_code or "", read_only=True) as session:
+        agency_id = _agency(session, actor, agency_code)
         return {w.value: session.scalar(select(func.count()).select_from(Dossier).where(_condition(w, agency_id, now)))
                 for w in Worklist}

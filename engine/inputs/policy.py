@@ -147,7 +147,7 @@ def parse_day(text: str, field: str, formats: tuple[str, ...] = (ISO_DAY,)) -> d
             except ValueError:
                 continue
     shown = ", ".join(f.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD") for f in formats)
-    printable = cleaned.encode("unicode_escape").decode("ascii")[:40]
+    printable = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in cleaned)[:40]
     raise InvalidInput(f"Ngày '{printable}' không hợp lệ (dạng {shown}).",
                        message_en=f"Invalid date '{printable}' (use {shown}).", details={field: ["invalid date"]})
 

@@ -116,11 +116,10 @@ def check_receive(actor: Actor, session: Session, agency_id: int) -> None:
         raise _deny(actor, Action.RECEIVE, f"cơ quan #{agency_id}", agency_id)
 
 
-def desk_worklist_agency(actor: Actor) -> int:
+def check_desk_worklists(actor: Actor, agency_id: int) -> None:
     """The desk's worklists list its own agency's dossiers: those it receives, reminds and hands back."""
-    if not actor.has(Role.DESK):
-        raise _deny(actor, Action.VIEW_WORKLISTS, "danh sách việc của Bộ phận Một cửa")
-    return actor.agency_id
+    if not (actor.has(Role.DESK) and agency_id == actor.agency_id):
+        raise _deny(actor, Action.VIEW_WORKLISTS, f"danh sách việc một cửa của cơ quan #{agency_id}")
 
 
 def check_dossier(actor: Actor, action: Action, dossier: Dossier, tasks: Iterable[Task]) -> None:

@@ -103,9 +103,9 @@ def apology(body: dict, code: str):
 @operation(blp, "/<code>/hand-back", DossierStateSchema,
            method="POST", args=HandBackBody, required=False, errors=WRITES)
 def hand_back(body: dict, code: str):
-    """The desk hands the result to the applicant."""
-    dossiers.hand_back(engine_context(), current_actor(), code, body["note"])
-    return _state(code, DossierStatus.RETURNED)
+    """The desk hands the result to the applicant: a resolved dossier becomes returned; a refusal (Form 03) is
+    handed back too, and the dossier stays refused. Once only (409 after)."""
+    return _state(code, dossiers.hand_back(engine_context(), current_actor(), code, body["note"]))
 
 
 @operation(blp, "/<code>/accept", DossierStateSchema, method="POST", errors=WRITES)

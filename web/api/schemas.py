@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, fields, missing, validate
 from webargs.flaskparser import FlaskParser, is_json_request
 
 from engine.dossiers.inbox import DEFAULT_DUE_SOON_HOURS, Scope
-from engine.enums import Channel
+from engine.enums import DESK_CHANNELS, Channel
 from engine.inputs import schemas as engine_schemas
 from engine.inputs.policy import Text, finite_float
 from engine.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -101,9 +101,10 @@ class ReceiveBody(engine_schemas.ReceiveSchema):
         unknown = RAISE
 
     applicant = fields.Nested(ApplicantBody, required=True)
-    channel = fields.String(load_default=Channel.DESK.value, validate=validate.OneOf([Channel.DESK.value]),
-                            metadata={"description": "Always 'desk' for a reception at the desk (online dossiers are "
-                                                     "submitted by citizens)."})
+    channel = fields.String(load_default=Channel.DESK.value,
+                            validate=validate.OneOf(sorted(c.value for c in DESK_CHANNELS)),
+                            metadata={"description": "'desk' (handed in) or 'postal' (sent by post); online dossiers "
+                                                     "are submitted by citizens."})
 
 
 class OnlineSubmissionBody(ReceiveBody):
