@@ -147,8 +147,14 @@ def raise_nonconformity(session: Session, task: Task, now: datetime, actor: Acto
 
 
 def sync(session: Session, dossier: Dossier, compiled: CompiledProcedure, workflow, calendar: WorkingCalendar,
-         now: datetime, actor: Actor | None, handed_from: Task | None = None) -> None:
-    rows = {t.workflow_task_id: t for t in open_tasks(session, dossier)}
+         now: datetime, actor: Actor | None, handed_from: Task | None = None,
+         known_open: list[Task] | None = None) -> None:
+    """Bring the inbox rows and deadlines in line with the workflow. ``known_open``: the dossier's open steps
+    as the caller already read them under the lock in this transaction, with no step opened since (a
+    completion's ``store.load_step``; a new dossier has none): they are not read again."""
+    if known_open is None:
+        known_open = open_tasks(session, dossier)
+    rows = {t.workflow_task_id: t for t in known_open if t.state in OPEN_TASK_STATES}
     ready = ready_user_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
     for workflow_task_id, row in rows.items():

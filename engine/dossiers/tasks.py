@@ -15,7 +15,7 @@ from engine.dossiers.events import record
 from engine.dossiers.inbox import InboxRow, available, inbox_row
 from engine.dossiers.runtime import advance
 from engine.dossiers.steps import close_deadlines, raise_nonconformity, sync
-from engine.dossiers.store import load_task, load_workflow, save_workflow, task_of, try_lock_dossier
+from engine.dossiers.store import load_step, load_task, load_workflow, save_workflow, task_of, try_lock_dossier
 from engine.enums import OPEN_TASK_STATES, DossierStatus, EventKind, Outcome, TaskState
 from engine.errors import Conflict, FormValidationError, InvalidInput, InvalidState
 from engine.org.actors import Actor
@@ -147,7 +147,8 @@ def validate_form(validator: Draft202012Validator | None, data: dict, step_id: s
 def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | None = None) -> Outcome:
     data = load(CompleteSchema, payload if payload is not None else {})["data"]
     with guarded_transaction(ctx, actor, Action.COMPLETE, f"task:{task_id}") as session:
-        task = load_task(session, task_id)
+        step = load_step(session, task_id)
+        task = step.task
         check_task(actor, Action.COMPLETE, task)
         _ensure_open(task)
         if task.assignee_id not in (None, actor.id):
@@ -175,7 +176,8 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | Non
                outcome=outcome.value, data=data)
         if outcome == Outcome.LATE:
             raise_nonconformity(session, task, now, actor)
-        sync(session, dossier, compiled, workflow, calendar, now, actor, handed_from=task)
+        sync(session, dossier, compiled, workflow, calendar, now, actor, handed_from=task,
+             known_open=step.open_tasks)
         save_workflow(dossier, workflow)
         return outcome
 
