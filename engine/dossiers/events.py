@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -18,9 +19,13 @@ from engine.kpis import tally as kpi_tally
 from engine.org.actors import SYSTEM_NAME, Actor
 
 GENESIS_HASH = "0" * 64
-# Events are only ever appended, never read back in the transaction that writes them: one prepared Core
-# INSERT on the session's connection, without the unit of work's bookkeeping (the hottest write of all).
-_INSERT = insert(Event.__table__)
+# Events are only ever appended: Core INSERTs on the session's connection, without the unit of work's
+# bookkeeping (the hottest write of all). A use case records two or three events in a row (completed, handed
+# over, resolved); they wait in the session (``_PENDING``) and go in one INSERT when the session next flushes,
+# so before any query of the transaction can read them (queries autoflush, the commit flushes) and never
+# after the commit.
+_INSERT = insert(Event.__table__)  # one event: the statement prepared once
+_PENDING = "events_pending"  # session.info: rows recorded and not yet written
 
 
 @dataclass(frozen=True)
@@ -72,12 +77,36 @@ def record(session: Session, dossier: Dossier, kind: EventKind, actor: Actor | N
     digest = event_hash(prev, dossier.code, seq, kind.value, actor_name, at, payload)
     event = RecordedEvent(dossier_id=dossier.id, seq=seq, kind=kind.value, actor_id=actor.id if actor else None,
                           actor_name=actor_name, at=at, payload=payload, prev_hash=prev, hash=digest)
-    session.connection().execute(_INSERT, vars(event))
-    dossier.last_event_seq, dossier.last_event_hash = seq, digest
+    session.info.setdefault(_PENDING, []).append(vars(event))
+    dossier.last_event_seq, dossier.last_event_hash = seq, digest  # the dossier is dirty: the next flush writes
     for subscriber in _subscribers:  # the citizen's notices (engine.dossiers.notices)
         subscriber(session, dossier, event)
     kpi_tally.touch(session, dossier, kind)  # its KPI tallies are refreshed as this transaction commits
     return event
+
+
+def write_pending(session: Session) -> None:
+    """Write the events recorded since the last flush, in the order recorded: one INSERT for all of them."""
+    rows = session.info.pop(_PENDING, None)
+    if not rows:
+        return
+    session.connection().execute(_INSERT if len(rows) == 1 else insert(Event.__table__).values(rows),
+                                 rows[0] if len(rows) == 1 else None)
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _write_before_flush(session: Session, _flush_context, _instances) -> None:
+    write_pending(session)
+
+
+@orm_event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)  # a commit with nothing else to flush still writes its events
+
+
+@orm_event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)
