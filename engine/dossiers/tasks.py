@@ -170,7 +170,8 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | Non
             task.assignee_id, task.claimed_at = actor.id, now
         task.state, task.finished_at, task.finished_by_id, task.outcome, task.working_minutes = (
             TaskState.COMPLETED.value, now, actor.id, outcome.value, working_minutes)
-        close_deadlines(session, now, task=task)
+        if not workflow.completed:  # else sync closes all the dossier's deadlines, this step's with them
+            close_deadlines(session, now, task=task)
         _mark_processing(task)
         record(session, dossier, EventKind.STEP_COMPLETED, actor, now, task_id=task.id, step=task.step_id,
                outcome=outcome.value, data=data)
