@@ -11,10 +11,17 @@ from sqlalchemy import event
 from engine.db.models import Task
 from engine.demo.walkthrough import eligible_actor, open_task_ids, sample_data
 from engine.dossiers import tasks
+from engine.dossiers.reception import receive
 from engine.dossiers.store import compiled_for
 from engine.enums import DossierStatus
-from engine.dossiers.reception import receive
-from tests.helpers import KHAI_SINH, XA_DESK, dossier, open_tasks, receive_sample, request
+from tests.helpers import (
+    KHAI_SINH,
+    XA_DESK,
+    dossier,
+    open_tasks,
+    receive_sample,
+    request,
+)
 
 SPECIALIST = "xa.vp.chuyenvien"
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from sqlalchemy import event as orm_event
 from sqlalchemy import TextClause, bindparam, insert, select, text
+from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
 from engine.db.models import Dossier, Event
@@ -30,7 +30,7 @@ _PENDING = "events_pending"  # session.info: rows recorded and not yet written
 _COLUMNS = [c for c in Event.__table__.columns if c.name != "id"]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _insert_rows(count: int) -> TextClause:
     """INSERT … VALUES (…), (…) for ``count`` events, built once per count. Text with typed parameters, not
     ``insert().values([...])``: SQLAlchemy compiles a multi-row VALUES again on every use (it is not cacheable),
