@@ -11,9 +11,17 @@ from sqlalchemy import event
 from engine.db.models import Task
 from engine.demo.walkthrough import eligible_actor, open_task_ids, sample_data
 from engine.dossiers import tasks
+from engine.dossiers.reception import receive
 from engine.dossiers.store import compiled_for
 from engine.enums import DossierStatus
-from tests.helpers import dossier, open_tasks, receive_sample
+from tests.helpers import (
+    KHAI_SINH,
+    XA_DESK,
+    dossier,
+    open_tasks,
+    receive_sample,
+    request,
+)
 
 SPECIALIST = "xa.vp.chuyenvien"
 
@@ -76,3 +84,56 @@ def test_the_last_completion_writes_the_dossier_once_and_queues_the_citizens_not
     assert dossier(ctx, code).status == DossierStatus.RESOLVED
     assert count(last, DOSSIER_UPDATE) == 1  # resolved: status, stamps, events and state together
     assert count(last, r"INSERT INTO notifications") == 2  # the applicant's email and SMS
+
+
+# Every statement each use case sends for a dossier of the sample procedure once the process is warm (the
+# procedure parsed, its lanes' units found by an earlier transaction), as a running server meets them. SQLite
+# counts its BEGIN IMMEDIATE; PostgreSQL's BEGIN travels with the first statement and reads the step under the
+# dossier's lock in a second one (store.load_step says why). bench/NOTES.md (2026-12-03) explains each; a
+# change that adds a statement to a step fails here, one that removes a statement lowers these numbers.
+BUDGET = {
+    "sqlite": {"receive": 16, "claim": 5, "complete": 13, "resolve": 17},
+    "postgresql": {"receive": 15, "claim": 5, "complete": 13, "resolve": 17},
+}
+
+
+def _walk(ctx, people) -> dict[str, int]:
+    """Statements per use case of one dossier walked from receipt to result (hand-over, then the last step)."""
+    counts: dict[str, list[int]] = {}
+    desk = people(XA_DESK)  # signed in before counting: the use case's statements only
+    with statements(ctx) as sent:
+        code = receive(ctx, desk, request(KHAI_SINH)).code
+    counts["receive"] = [len(sent)]
+    while ids := open_task_ids(ctx, code):
+        for task_id in ids:
+            actor = eligible_actor(ctx, task_id)
+            with ctx.db.transaction() as session:
+                task = session.get(Task, task_id)
+                form = compiled_for(task.dossier).form(task.step_id)
+            with statements(ctx) as sent:
+                tasks.claim(ctx, actor, task_id)
+            counts.setdefault("claim", []).append(len(sent))
+            with statements(ctx) as sent:
+                tasks.complete(ctx, actor, task_id, {"data": sample_data(form)})
+            counts.setdefault("complete", []).append(len(sent))
+    assert dossier(ctx, code).status == DossierStatus.RESOLVED
+    *handovers, last = counts.pop("complete")
+    return {"receive": counts["receive"][0], "claim": max(counts["claim"]), "complete": max(handovers),
+            "resolve": last}
+
+
+def test_every_statement_of_a_step_is_counted_and_pinned(ctx, people):
+    _walk(ctx, people)  # warm: the procedure parsed, the units found
+    assert _walk(ctx, people) == BUDGET[ctx.db.engine.dialect.name]
+
+
+def test_a_completion_reads_its_step_with_the_open_steps_once_and_writes_its_events_in_one_insert(ctx, people):
+    receipt = receive_sample(ctx, people)
+    [task] = open_tasks(ctx, receipt.code)
+    officer = people(SPECIALIST)
+    tasks.claim(ctx, officer, task.id)
+    with statements(ctx) as sent:
+        tasks.complete(ctx, officer, task.id, {"data": {"eligible": True, "opinion": "Đủ hồ sơ"}})
+    assert count(sent, r"INSERT INTO events") == 1  # step completed and handed over: one INSERT of two rows
+    assert count(sent, r"SELECT tasks\.id") == (0 if ctx.db.engine.dialect.name == "sqlite" else 1)  # with the lock
+    assert count(sent, UNIT_LOOKUP) == 0  # the next lane's unit was found by the receipt's committed transaction

@@ -83,8 +83,11 @@ def new_dossier(session, version, agency: Agency, req: dict, pin: str, now: date
     return dossier
 
 
-def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier, compiled, now: datetime) -> None:
-    """The legal receipt: appointment from the (cut-off adjusted) receipt time, then the workflow starts."""
+def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier, compiled, now: datetime,
+                     known_open: list | None = None) -> None:
+    """The legal receipt: appointment from the (cut-off adjusted) receipt time, then the workflow starts.
+    ``known_open``: the dossier's open steps when the caller knows them (``[]`` for a dossier created in this
+    transaction), so ``steps.sync`` need not read them."""
     card = compiled.card
     calendar = ctx.calendar(session)
     due = calendar.due(now, card.statutory_duration, card.cutoff).astimezone(timezone.utc)
@@ -96,7 +99,7 @@ def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier
            due_at=due.isoformat())
     session.add(Deadline(dossier_id=dossier.id, kind=DeadlineKind.DOSSIER.value, due_at=due))
     workflow = start_workflow(compiled, {**dossier.data, "channel": dossier.channel})
-    sync(session, dossier, compiled, workflow, calendar, now, actor)
+    sync(session, dossier, compiled, workflow, calendar, now, actor, known_open=known_open)
     save_workflow(dossier, workflow)
 
 
@@ -118,5 +121,5 @@ def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
         version, compiled = procedure_for(session, req["procedure_code"], agency)
         now = ctx.now()
         dossier = new_dossier(session, version, agency, req, pin, now, DossierStatus.RECEIVED, actor.id)
-        start_processing(session, ctx, actor, dossier, compiled, now)
+        start_processing(session, ctx, actor, dossier, compiled, now, known_open=[])  # created just now
         return Receipt(dossier.code, pin, dossier.status, now, dossier.due_at, compiled.card.code, compiled.card.name)

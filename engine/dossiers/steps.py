@@ -4,9 +4,12 @@ and a finished workflow resolves or refuses the dossier."""
 
 from __future__ import annotations
 
+import threading
+import weakref
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import event as orm_event
 from sqlalchemy.orm import Session
 
 from engine.clock.calendar import LOCAL_TZ, WorkingCalendar
@@ -43,10 +46,45 @@ _UNITS_BY_CODE = select(Unit.code, Unit.id).where(Unit.agency_id == bindparam("a
 _KNOWN_UNITS = "motcua_unit_ids"  # session.info: (agency id, unit code) -> unit id or None, for one transaction
 
 
+class CommittedUnits:
+    """Unit ids by (agency id, code) that committed transactions found, per database (bind). A unit is only
+    ever added (engine.org.directory neither renames, moves nor deletes one), so an id once committed holds for
+    the life of the process; a code not found is not remembered (the unit may be added later), nor is what a
+    transaction found until it commits (its own new unit could still be rolled back). Each step opens a step
+    routed to a unit: this spares it the lookup."""
+
+    def __init__(self):
+        self._by_bind: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, bind, agency_id: int, code: str) -> int | None:
+        return self._by_bind.get(bind, {}).get((agency_id, code))
+
+    def remember(self, bind, found: dict) -> None:
+        with self._lock:
+            self._by_bind.setdefault(bind, {}).update(found)
+
+
+COMMITTED_UNITS = CommittedUnits()
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _remember_committed_units(session: Session) -> None:
+    known = session.info.pop(_KNOWN_UNITS, None)
+    found = {key: unit_id for key, unit_id in (known or {}).items() if unit_id is not None}
+    if found:
+        COMMITTED_UNITS.remember(session.get_bind(), found)
+
+
 def _unit_ids(session: Session, agency_id: int, codes) -> dict[str, int | None]:
     """Unit ids by code within one agency, each looked up once per transaction (a receipt checks every lane
-    and then opens the first step: one query, not one per lane and another for the step)."""
+    and then opens the first step: one query, not one per lane and another for the step), and not at all
+    once a committed transaction of this process found it (``CommittedUnits``)."""
     known = session.info.setdefault(_KNOWN_UNITS, {})
+    bind = session.get_bind()
+    for code in codes:
+        if (agency_id, code) not in known and (unit_id := COMMITTED_UNITS.get(bind, agency_id, code)) is not None:
+            known[(agency_id, code)] = unit_id
     missing = sorted({code for code in codes if (agency_id, code) not in known})
     if missing:
         with session.no_autoflush:  # nothing pending in a dossier's transaction changes the units
@@ -147,8 +185,14 @@ def raise_nonconformity(session: Session, task: Task, now: datetime, actor: Acto
 
 
 def sync(session: Session, dossier: Dossier, compiled: CompiledProcedure, workflow, calendar: WorkingCalendar,
-         now: datetime, actor: Actor | None, handed_from: Task | None = None) -> None:
-    rows = {t.workflow_task_id: t for t in open_tasks(session, dossier)}
+         now: datetime, actor: Actor | None, handed_from: Task | None = None,
+         known_open: list[Task] | None = None) -> None:
+    """Bring the inbox rows and deadlines in line with the workflow. ``known_open``: the dossier's open steps
+    as the caller already read them under the lock in this transaction, with no step opened since (a
+    completion's ``store.load_step``; a new dossier has none): they are not read again."""
+    if known_open is None:
+        known_open = open_tasks(session, dossier)
+    rows = {t.workflow_task_id: t for t in known_open if t.state in OPEN_TASK_STATES}
     ready = ready_user_tasks(workflow)
     ready_ids = {str(t.id) for t in ready}
     for workflow_task_id, row in rows.items():

@@ -5,12 +5,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from sqlalchemy import bindparam, event, select
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, event, or_, select
 from sqlalchemy.orm import Session, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.db.models import Dossier, Task
 from engine.dossiers.runtime import SPEC_CACHE, CompiledProcedure, dump_state, load_state
+from engine.enums import OPEN_TASK_STATES
 from engine.errors import NotFound
 from engine.inputs.policy import check_text
 from engine.settings import env_int
@@ -24,8 +27,9 @@ def dossier_not_found(code: str) -> NotFound:
 _LOCKED = select(Dossier).with_for_update().execution_options(populate_existing=True)
 _LOCK_BY_ID = _LOCKED.where(Dossier.id == bindparam("dossier_id"))
 _TRY_LOCK_BY_ID = _LOCK_BY_ID.with_for_update(skip_locked=True)
-_LOCK_BY_TASK = _LOCKED.where(Dossier.id == select(Task.dossier_id).where(Task.id == bindparam("task_id"))
-                              .scalar_subquery())  # a step never moves to another dossier
+_DOSSIER_OF_TASK = (select(Task.dossier_id).where(Task.id == bindparam("task_id"))
+                    .scalar_subquery())  # a step never moves to another dossier
+_LOCK_BY_TASK = _LOCKED.where(Dossier.id == _DOSSIER_OF_TASK)
 
 
 def load_dossier(session: Session, code: str, for_update: bool = False) -> Dossier:
@@ -50,12 +54,55 @@ def try_lock_dossier(session: Session, dossier_id: int) -> Dossier | None:
     return session.scalars(_TRY_LOCK_BY_ID, {"dossier_id": dossier_id}).first()
 
 
-def load_task(session: Session, task_id: int) -> Task:
-    """A step about to be changed: its dossier is locked first (one lock order everywhere: dossier, then rows)."""
-    dossier = session.scalars(_LOCK_BY_TASK, {"task_id": task_id}).first()
-    if dossier is None:
+# A step and every open step of its dossier (what a completion hands over from), fresh from the database.
+_STEP_OR_OPEN = or_(Task.id == bindparam("task_id"), Task.state.in_(list(OPEN_TASK_STATES)))
+_STEPS_UNDER_LOCK = (select(Task).where(Task.dossier_id == bindparam("dossier_id"), _STEP_OR_OPEN).order_by(Task.id)
+                     .execution_options(populate_existing=True))
+# SQLite: the dossier and those steps in one statement (see ``load_step``).
+_DOSSIER_WITH_STEPS = (select(Dossier, Task).join(Task, Task.dossier_id == Dossier.id)
+                       .where(Dossier.id == _DOSSIER_OF_TASK, _STEP_OR_OPEN).order_by(Task.id)
+                       .execution_options(populate_existing=True))
+
+
+@dataclass(frozen=True)
+class LoadedStep:
+    """A step about to be changed, and its dossier's open steps as read under the dossier's lock (the step
+    itself among them while it is open): ``steps.sync`` takes them instead of reading them again."""
+
+    task: Task
+    open_tasks: list[Task]
+
+
+def _locked_at_begin(session: Session) -> bool:
+    """Whether this transaction already holds the write lock (SQLite's BEGIN IMMEDIATE): then nothing can
+    change between statements, and the dossier may be read together with its steps. PostgreSQL takes the
+    row lock first and reads the steps in a second statement: a join ``FOR UPDATE OF dossiers`` that waited
+    for the lock would hand back the steps as they were before the holder committed (READ COMMITTED)."""
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def load_step(session: Session, task_id: int) -> LoadedStep:
+    """A step about to be changed: its dossier is locked first (one lock order everywhere: dossier, then rows);
+    one statement on SQLite, two on PostgreSQL."""
+    if _locked_at_begin(session):
+        rows = session.execute(_DOSSIER_WITH_STEPS, {"task_id": task_id}).all()
+        dossier = rows[0][0] if rows else None
+        steps = [row[1] for row in rows]
+    else:
+        dossier = session.scalars(_LOCK_BY_TASK, {"task_id": task_id}).first()
+        steps = [] if dossier is None else list(session.scalars(_STEPS_UNDER_LOCK,
+                                                               {"dossier_id": dossier.id, "task_id": task_id}))
+    task = next((t for t in steps if t.id == task_id), None)
+    if task is None:
         raise NotFound(f"Không tìm thấy bước xử lý #{task_id}.", message_en=f"No task #{task_id}.")
-    return task_of(session, dossier, task_id)
+    for step in steps:
+        set_committed_value(step, "dossier", dossier)  # the locked row, not a second SELECT on first use
+    return LoadedStep(task, [t for t in steps if t.state in OPEN_TASK_STATES])
+
+
+def load_task(session: Session, task_id: int) -> Task:
+    """A step about to be changed, its dossier locked (see ``load_step``)."""
+    return load_step(session, task_id).task
 
 
 def task_of(session: Session, dossier: Dossier, task_id: int) -> Task:

@@ -15,7 +15,7 @@ from engine.dossiers.events import record
 from engine.dossiers.inbox import InboxRow, available, inbox_row
 from engine.dossiers.runtime import advance
 from engine.dossiers.steps import close_deadlines, raise_nonconformity, sync
-from engine.dossiers.store import load_task, load_workflow, save_workflow, task_of, try_lock_dossier
+from engine.dossiers.store import load_step, load_task, load_workflow, save_workflow, task_of, try_lock_dossier
 from engine.enums import OPEN_TASK_STATES, DossierStatus, EventKind, Outcome, TaskState
 from engine.errors import Conflict, FormValidationError, InvalidInput, InvalidState
 from engine.inputs.schemas import CompleteSchema, load
@@ -158,7 +158,8 @@ def validate_form(validator: Draft202012Validator | None, data: dict, step_id: s
 def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | None = None) -> Outcome:
     data = load(CompleteSchema, payload if payload is not None else {})["data"]
     with guarded_transaction(ctx, actor, Action.COMPLETE, f"task:{task_id}") as session:
-        task = load_task(session, task_id)
+        step = load_step(session, task_id)
+        task = step.task
         check_task(actor, Action.COMPLETE, task)
         _ensure_open(task)
         if task.assignee_id not in (None, actor.id):
@@ -180,13 +181,15 @@ def complete(ctx: EngineContext, actor: Actor, task_id: int, payload: dict | Non
             task.assignee_id, task.claimed_at = actor.id, now
         task.state, task.finished_at, task.finished_by_id, task.outcome, task.working_minutes = (
             TaskState.COMPLETED.value, now, actor.id, outcome.value, working_minutes)
-        close_deadlines(session, now, task=task)
+        if not workflow.completed:  # else sync closes all the dossier's deadlines, this step's with them
+            close_deadlines(session, now, task=task)
         _mark_processing(task)
         record(session, dossier, EventKind.STEP_COMPLETED, actor, now, task_id=task.id, step=task.step_id,
                outcome=outcome.value, data=data)
         if outcome == Outcome.LATE:
             raise_nonconformity(session, task, now, actor)
-        sync(session, dossier, compiled, workflow, calendar, now, actor, handed_from=task)
+        sync(session, dossier, compiled, workflow, calendar, now, actor, handed_from=task,
+             known_open=step.open_tasks)
         save_workflow(dossier, workflow)
         return outcome
 

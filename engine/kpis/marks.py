@@ -53,41 +53,48 @@ def read(session, ids, stored: bool = False,
     return (new, old) if stored else new
 
 
-_IDS = bindparam("ids", expanding=True)
-_ID = bindparam("id")  # one dossier (a use case's refresh): no IN list to render on every run
 # Built once (statement construction costs more than running them on the hot path).
-_STEPS_OF = with_parents(select(Task.dossier_id, Task.agency_id, Task.unit_id, Task.state, Task.finished_at,
-                                Task.step_id, Task.step_name, Task.outcome, Task.working_minutes), Task.agency_id)
-_STEPS, _STEPS_ONE = _STEPS_OF.where(Task.dossier_id.in_(_IDS)), _STEPS_OF.where(Task.dossier_id == _ID)
 _LAST_REQUEST = (select(func.max(Event.at)).where(Event.dossier_id == Dossier.id,
                                                   Event.kind == EventKind.SUPPLEMENT_REQUESTED.value).scalar_subquery())
 _KEPT = select(KpiDossierMark.marks).where(KpiDossierMark.dossier_id == Dossier.id).scalar_subquery()
-_DOSSIERS_OF = with_parents(
+_DOSSIER_PART = with_parents(
     select(Dossier.id, Dossier.agency_id, ProcedureVersion.procedure_id, Dossier.received_by_id, Dossier.received_at,
            Dossier.channel, Dossier.outcome, Dossier.resolved_at, Dossier.status, Dossier.paused_minutes,
            Dossier.working_minutes, _LAST_REQUEST.label("last_request"), _KEPT.label("kept"))
     .join(ProcedureVersion, ProcedureVersion.id == Dossier.procedure_version_id), Dossier.agency_id)
-_DOSSIERS, _DOSSIERS_ONE = _DOSSIERS_OF.where(Dossier.id.in_(_IDS)), _DOSSIERS_OF.where(Dossier.id == _ID)
+_DOSSIER_PARENTS = slice(len(_DOSSIER_PART.selected_columns) - PARENT_COLUMNS, len(_DOSSIER_PART.selected_columns))
+# One row per step (one with empty step columns for a dossier without steps): the dossier and its steps in one
+# statement, so a use case's refresh reads its dossier once.
+_MARKS_OF = with_parents(
+    _DOSSIER_PART.add_columns(Task.id.label("step_row"), Task.agency_id.label("step_agency_id"),
+                              Task.unit_id.label("step_unit_id"), Task.state.label("step_state"),
+                              Task.finished_at.label("step_finished_at"), Task.step_id, Task.step_name,
+                              Task.outcome.label("step_outcome"), Task.working_minutes.label("step_minutes"))
+    .outerjoin(Task, Task.dossier_id == Dossier.id), Task.agency_id)
+_IDS = bindparam("ids", expanding=True)
+_MARKS, _MARKS_ONE = _MARKS_OF.where(Dossier.id.in_(_IDS)), _MARKS_OF.where(Dossier.id == bindparam("id"))
 _KEPT_ONLY = select(KpiDossierMark.dossier_id, KpiDossierMark.marks).where(KpiDossierMark.dossier_id.in_(_IDS))
 
 
 def _read_chunk(session, ids: list[int], new: dict, old: dict, lineage: Lineage) -> None:
-    """Two statements: the steps, then the dossiers with their last supplement request and kept marks."""
-    tasks, units = defaultdict(list), defaultdict(set)
+    """One statement: the dossiers with their last supplement request, kept marks and steps (by exactly the
+    rules of dossier_sql / step_sql); a second only for dossiers that no longer exist."""
+    tasks, units, dossiers = defaultdict(list), defaultdict(set), {}
     conn = session.connection()  # Core rows, without the ORM's per-statement work
-    steps, dossiers, params = (_STEPS_ONE, _DOSSIERS_ONE, {"id": ids[0]}) if len(ids) == 1 else \
-        (_STEPS, _DOSSIERS, {"ids": ids})
-    for row in conn.execute(steps, params):
-        lineage.learn(row.agency_id, row[-PARENT_COLUMNS:])
-        if row.unit_id is not None:
-            units[row.dossier_id].add(row.unit_id)
-        if row.state == TaskState.COMPLETED.value and row.finished_at is not None:
-            tasks[row.dossier_id].append([local_day(row.finished_at).isoformat(), row.agency_id,
-                                          NO_UNIT if row.unit_id is None else row.unit_id, row.step_id,
-                                          row.step_name, int(row.outcome == Outcome.LATE.value),
-                                          row.working_minutes])
-    for d in conn.execute(dossiers, params):
-        lineage.learn(d.agency_id, d[-PARENT_COLUMNS:])
+    statement, params = (_MARKS_ONE, {"id": ids[0]}) if len(ids) == 1 else (_MARKS, {"ids": ids})
+    for row in conn.execute(statement, params):
+        dossiers.setdefault(row.id, row)
+        if row.step_row is None:
+            continue
+        lineage.learn(row.step_agency_id, row[-PARENT_COLUMNS:])
+        if row.step_unit_id is not None:
+            units[row.id].add(row.step_unit_id)
+        if row.step_state == TaskState.COMPLETED.value and row.step_finished_at is not None:
+            tasks[row.id].append([local_day(row.step_finished_at).isoformat(), row.step_agency_id,
+                                  NO_UNIT if row.step_unit_id is None else row.step_unit_id, row.step_id,
+                                  row.step_name, int(row.step_outcome == Outcome.LATE.value), row.step_minutes])
+    for d in dossiers.values():
+        lineage.learn(d.agency_id, d[_DOSSIER_PARENTS])
         received = None
         if d.received_by_id is not None and d.received_at is not None:
             last = d.last_request

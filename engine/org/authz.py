@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Iterable
 
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, literal, or_, select
 from sqlalchemy.orm import Session
 
 from engine.db.models import Agency, Dossier, Nonconformity, Task
@@ -69,15 +69,29 @@ def _deny(actor: Actor, action: Action, target: str, agency_id: int | None = Non
     return error
 
 
-_PARENT = select(Agency.parent_id).where(Agency.id == bindparam("agency_id"))  # built once: every reception walks it
+MAX_AGENCY_DEPTH = 16  # far deeper than any administrative tree (province > district > commune): a stop, not a rule
+
+
+def _ancestors_statement():
+    """The agency and its ancestors, nearest first, in one recursive query instead of one query per level."""
+    chain = (select(Agency.id, Agency.parent_id, literal(0).label("depth"))
+             .where(Agency.id == bindparam("agency_id")).cte("chain", recursive=True))
+    above = (select(Agency.id, Agency.parent_id, chain.c.depth + 1)
+             .join(chain, Agency.id == chain.c.parent_id).where(chain.c.depth < MAX_AGENCY_DEPTH))
+    chain = chain.union_all(above)
+    return select(chain.c.id).order_by(chain.c.depth)
+
+
+_ANCESTORS = _ancestors_statement()  # built once: every reception walks it
 
 
 def agency_chain(session: Session, agency_id: int) -> list[int]:
     """The agency and its ancestors, nearest first."""
-    chain, current = [], agency_id
-    while current is not None and current not in chain:
+    chain: list[int] = []
+    for current in session.scalars(_ANCESTORS, {"agency_id": agency_id}):
+        if current in chain:  # a cycle would be a broken tree: stop where it closes, as a walk would
+            break
         chain.append(current)
-        current = session.scalar(_PARENT, {"agency_id": current})
     return chain
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.context import EngineContext
@@ -106,12 +106,18 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
     return Publication(procedure.code, procedure.slug, number, package.content_hash, True, retired)
 
 
+# The procedure and its version in force, in one statement: both land in the session, so following
+# ``procedure.current_version`` or ``version.procedure`` afterwards costs no query (every reception reads it).
+_CURRENT = (select(Procedure, ProcedureVersion).join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
+            .where(Procedure.code == bindparam("code")))
+
+
 def current_version(session: Session, procedure_code: str) -> ProcedureVersion:
-    procedure = session.scalar(select(Procedure).where(Procedure.code == procedure_code))
-    if procedure is None or procedure.current_version is None:
+    row = session.execute(_CURRENT, {"code": procedure_code}).first()
+    if row is None:
         raise NotFound(f"Không có thủ tục đã ban hành mã '{procedure_code}'.",
                        message_en=f"No published procedure with code '{procedure_code}'.")
-    return procedure.current_version
+    return row.ProcedureVersion
 
 
 def list_procedures(ctx: EngineContext) -> list[dict]:
