@@ -150,6 +150,33 @@ class EventKind(StrEnum):
     RETURNED = "returned"
     MIGRATED = "migrated"  # moved to a newer version of its procedure (engine.design.migration)
     PIN_REISSUED = "pin_reissued"  # the desk gave the applicant a new lookup PIN (engine.dossiers.pin_guard)
+    FILE_ATTACHED = "file_attached"  # a file stored on the dossier: its SHA-256, part, uploader (engine.documents)
+
+
+class FileKind(StrEnum):
+    """What a file on a dossier is (engine.documents)."""
+
+    PART = "part"  # a part of the dossier (thành phần hồ sơ)
+    RESULT = "result"  # a result document
+    WORKING = "working"  # an officer's working document of a step
+
+
+class FileSource(StrEnum):
+    """How a file came in."""
+
+    DESK = "desk"  # scanned at reception
+    ONLINE = "online"  # uploaded by the citizen with the online submission
+    SUPPLEMENT = "supplement"  # uploaded with a supplementation
+    OFFICER = "officer"  # attached by an officer while processing
+
+
+class OcrState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"  # after its retries: the file stays as it was
+
+
+FILE_KIND_LABELS_VI = {FileKind.PART: "thành phần hồ sơ", FileKind.RESULT: "kết quả", FileKind.WORKING: "tài liệu xử lý"}
 
 
 class TokenState(StrEnum):

@@ -9,6 +9,7 @@ from flask.json.provider import DefaultJSONProvider
 
 from engine.errors import InvalidInput
 from engine.inputs.policy import CONTROL_EN, CONTROL_VI, strict_json_loads, text_ok
+from web.uploads import bound_for_view
 
 
 class MalformedRequest(InvalidInput):
@@ -39,6 +40,7 @@ def check_request() -> None:
             raise _refuse("query")
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data"):
+        bound_for_view()  # an upload's own limit before the form is read (web.uploads.upload_limit)
         for key, value in request.form.items(multi=True):
             if not (text_ok(key) and text_ok(value, multiline=True)):
                 raise _refuse("form")

@@ -23,7 +23,7 @@ def audit() -> None:
               help="Bản tóm tắt hằng ngày đã lưu (JSON hoặc văn bản) để đối chiếu / a saved daily digest to check.")
 @friendly_errors
 def audit_verify(digest_file: Path | None) -> None:
-    from engine.records.integrity import verify_all, verify_audit_chain, verify_saved_digest
+    from engine.records.integrity import verify_all, verify_audit_chain, verify_files, verify_saved_digest
 
     ctx = common.context()
     broken, checked = verify_all(ctx)
@@ -37,7 +37,11 @@ def audit_verify(digest_file: Path | None) -> None:
         click.echo(f"Mục hỏng đầu tiên / first broken entry: #{audit_broken[0].seq}")
     click.echo(f"Nhật ký an ninh / audit log: {entries} mục đã kiểm tra / entries checked, "
                f"{len(audit_broken)} liên kết hỏng / broken links")
-    failed = bool(broken or audit_broken)
+    file_problems, files = verify_files(ctx)
+    for problem in file_problems:
+        click.echo(f"✗ {problem}")
+    click.echo(f"Tệp / files: {files} tệp đã kiểm tra / checked, {len(file_problems)} sai khác / problems")
+    failed = bool(broken or audit_broken or file_problems)
     if digest_file is not None:
         saved, differences = verify_saved_digest(ctx, digest_file.read_text(encoding="utf-8"))
         for difference in differences:

@@ -12,7 +12,7 @@ from engine.db.models import Dossier
 from engine.dossiers.actions import require_status
 from engine.dossiers.events import record
 from engine.dossiers.pin_guard import admit
-from engine.dossiers.reception import new_dossier, procedure_for, start_processing
+from engine.dossiers.reception import AlsoInTransaction, new_dossier, procedure_for, start_processing
 from engine.dossiers.steps import close_deadlines, insert_step
 from engine.dossiers.store import dossier_tasks, load_dossier, lock_dossier
 from engine.enums import Channel, DossierStatus, EventKind, Role, TaskState
@@ -38,7 +38,8 @@ class Submission:
     submitted_at: datetime
 
 
-def submit_online(ctx: EngineContext, request: dict) -> Submission:
+def submit_online(ctx: EngineContext, request: dict, then: AlsoInTransaction | None = None) -> Submission:
+    """``then`` runs in the same transaction once the dossier exists (engine.documents attaches the files)."""
     req = load(ReceiveSchema, {**(request or {}), "channel": Channel.ONLINE.value})
     if not req["agency_code"]:
         raise InvalidInput("Hãy chọn cơ quan nhận hồ sơ.", message_en="Choose the agency to submit to.",
@@ -53,6 +54,8 @@ def submit_online(ctx: EngineContext, request: dict) -> Submission:
         record(session, dossier, EventKind.SUBMITTED, None, now, procedure=compiled.card.code,
                documents=req["documents"])
         _open_reception_step(session, ctx, dossier, compiled.card.name, now)
+        if then is not None:
+            then(session, dossier, now)
         return Submission(dossier.code, pin, dossier.status, now)
 
 
@@ -118,8 +121,10 @@ def reject_submission(ctx: EngineContext, actor: Actor, code: str, payload: dict
         record(session, dossier, EventKind.REFUSED, actor, now, reason=req["reason"], at_reception=True)
 
 
-def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> None:
-    """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check."""
+def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict,
+                    then: AlsoInTransaction | None = None) -> None:
+    """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check. ``then`` runs in
+    the same transaction (engine.documents attaches the files answering Form 02)."""
     req = load(SupplementSchema, payload)
     admitted = admit(ctx, code, pin)  # an unknown code and a wrong PIN answer alike (engine.dossiers.pin_guard)
     with ctx.db.transaction() as session:
@@ -130,4 +135,6 @@ def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict) -> N
         dossier.documents = [*dossier.documents, *req["documents"]]
         dossier.data = {**dossier.data, **req["data"]}
         record(session, dossier, EventKind.SUPPLEMENTED, None, now, documents=req["documents"], before_receipt=True)
+        if then is not None:
+            then(session, dossier, now)
         _open_reception_step(session, ctx, dossier, dossier.procedure_version.card["name"], now)

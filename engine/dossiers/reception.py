@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Callable
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.context import EngineContext
 from engine.db.models import Agency, Deadline, Dossier
@@ -24,6 +26,10 @@ from engine.org.authz import Action, check_receive
 from engine.org.directory import agency_by_code
 from engine.org.security import hash_pin, new_pin
 from engine.procedures.publishing import current_version
+
+
+# What a caller above may add to a dossier use case's transaction: (session, dossier, now) -> None.
+AlsoInTransaction = Callable[[Session, Dossier, datetime], None]
 
 
 @dataclass(frozen=True)
@@ -103,10 +109,10 @@ def start_processing(session, ctx: EngineContext, actor: Actor, dossier: Dossier
     save_workflow(dossier, workflow)
 
 
-def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
+def receive(ctx: EngineContext, actor: Actor, request: dict, then: AlsoInTransaction | None = None) -> Receipt:
     """A dossier received at the desk: handed in or sent by post (DESK_CHANNELS), never online (online submissions
     come through engine.dossiers.online; a desk officer cannot count a reception as online, which would skew the
-    KPIs)."""
+    KPIs). ``then`` runs in the same transaction once the dossier exists (engine.documents attaches the scans)."""
     req = load(ReceiveSchema, request)
     if req["channel"] not in DESK_CHANNELS:
         allowed = ", ".join(sorted(c.value for c in DESK_CHANNELS))
@@ -122,4 +128,6 @@ def receive(ctx: EngineContext, actor: Actor, request: dict) -> Receipt:
         now = ctx.now()
         dossier = new_dossier(session, version, agency, req, pin, now, DossierStatus.RECEIVED, actor.id)
         start_processing(session, ctx, actor, dossier, compiled, now, known_open=[])  # created just now
+        if then is not None:
+            then(session, dossier, now)
         return Receipt(dossier.code, pin, dossier.status, now, dossier.due_at, compiled.card.code, compiled.card.name)

@@ -24,7 +24,8 @@ _TOUCHED = "kpi_tally_touched"
 # Events whose use cases change nothing a figure reads (who holds a step, overdue flags, the appointment,
 # RESOLVED -> RETURNED): their transactions skip the refresh. ``check`` would name a dossier if one did.
 NO_FIGURE_EVENTS = frozenset({EventKind.TAKEN_OVER, EventKind.RELEASED, EventKind.REASSIGNED, EventKind.STEP_OVERDUE,
-                              EventKind.DOSSIER_OVERDUE, EventKind.APOLOGY_ISSUED, EventKind.RETURNED})
+                              EventKind.DOSSIER_OVERDUE, EventKind.APOLOGY_ISSUED, EventKind.RETURNED,
+                              EventKind.FILE_ATTACHED})
 _DIALECTS = {"sqlite": sqlite, "postgresql": postgresql}
 BATCH = 5000  # dossiers per pass of rebuild and check
 MAX_REPORTED = 20  # differences named by check, per table

@@ -41,6 +41,8 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"  # KPIs and the dashboard (DOMAIN §7)
     MANAGE_USERS = "manage_users"
     REISSUE_PIN = "reissue_pin"  # a new lookup PIN for the applicant, unlocking a locked lookup
+    ATTACH_FILE = "attach_file"  # a file of a dossier part, or a working document of one's step (engine.documents)
+    ATTACH_RESULT = "attach_result"  # a result document
 
 
 # Dossier-level actions open to these roles in the dossier's responsible agency.
@@ -54,6 +56,8 @@ _AGENCY_ROLES: dict[Action, frozenset[Role]] = {
     Action.APOLOGY: frozenset({Role.LEADER}),
     Action.HAND_BACK: frozenset({Role.DESK}),
     Action.REISSUE_PIN: frozenset({Role.DESK}),
+    Action.ATTACH_FILE: frozenset({Role.DESK}),  # scans at reception, supplements handed in at the desk
+    Action.ATTACH_RESULT: frozenset({Role.DESK}),
 }
 
 
@@ -119,6 +123,7 @@ def check_task(actor: Actor, action: Action, task: Task) -> None:
         Action.COMPLETE: may_work_task(actor, task),
         Action.RELEASE: (task.assignee_id in (None, actor.id) and may_work_task(actor, task)) or heads_unit_of(actor, task),
         Action.REASSIGN: heads_unit_of(actor, task),
+        Action.ATTACH_FILE: task.state in OPEN_TASK_STATES and may_work_task(actor, task),  # a working document
     }.get(action, False)
     if not allowed:
         raise _deny(actor, action, f"bước '{task.step_id}' của hồ sơ {task.dossier_code}", task.agency_id)
@@ -154,7 +159,7 @@ def may_on_dossier(actor: Actor, action: Action, dossier: Dossier, tasks: Iterab
             may_work_task(actor, t) or heads_unit_of(actor, t) or actor.id in (t.assignee_id, t.finished_by_id)
             for t in tasks
         )
-    if action == Action.REQUEST_SUPPLEMENT:
+    if action in (Action.REQUEST_SUPPLEMENT, Action.ATTACH_FILE, Action.ATTACH_RESULT):
         return any(may_work_task(actor, t) for t in open_tasks)
     if action == Action.APOLOGY:
         return any(heads_unit_of(actor, t) for t in open_tasks)

@@ -22,6 +22,7 @@ from engine.clock.durations import WorkDuration, parse_duration
 from engine.enums import AgencyLevel, Role
 from engine.errors import InvalidDuration, PackageError
 from engine.procedures.bpmn import MAX_BPMN_BYTES, parse_bpmn_xml
+from engine.procedures.parts import DEFAULT_RESULT_TYPES, Part, legacy_parts, parse_parts
 from engine.procedures.problems import ERROR, WARNING, Problem, errors
 
 CARD_FILE = "procedure.toml"
@@ -32,7 +33,7 @@ MAX_FILES = 200
 LANE_ROLES = (Role.DESK, Role.SPECIALIST, Role.UNIT_HEAD, Role.LEADER)  # roles that work on dossiers
 _IDENT = re.compile(r"^[A-Za-z_][\w.\-]*$")
 _CARD_KEYS = {"code", "name", "process", "level", "field", "statutory_duration", "cutoff", "pause_on_supplement",
-              "fee", "result", "required_documents", "lanes"}
+              "fee", "result", "required_documents", "parts", "results", "lanes"}
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,10 @@ class ProcedureCard:
     pause_on_supplement: bool
     fee: int
     result: str
-    required_documents: tuple[str, ...]
+    required_documents: tuple[str, ...]  # the names of the parts: the desk's checklist
     lanes: dict[str, LaneRule]
+    parts: tuple[Part, ...] = ()  # [[parts]], or required_documents as required parts (engine.procedures.parts)
+    results: tuple[Part, ...] = ()  # [[results]]: the result documents
 
 
 @dataclass(frozen=True)
@@ -157,10 +160,17 @@ def parse_card(data: bytes) -> tuple[ProcedureCard | None, list[Problem]]:
             "required_documents must be a list of non-empty strings.")
         docs = []
     lanes = _lanes(raw.get("lanes"), bad)
+    parts = parse_parts(raw.get("parts"), "parts", bad)
+    results = parse_parts(raw.get("results"), "results", bad, DEFAULT_RESULT_TYPES)
+    if "parts" in raw and docs:
+        bad("required_documents", "Phiếu có cả [[parts]] và required_documents.",
+            "Bỏ required_documents: mỗi giấy tờ là một [[parts]].", "The card has both [[parts]] and required_documents.")
+    if not parts and "parts" not in raw:
+        parts = legacy_parts([d.strip() for d in docs])
     if any(p.is_error for p in out):
         return None, out
     card = ProcedureCard(code, name, process, level, fld, duration, cutoff, pause, fee, result,
-                         tuple(d.strip() for d in docs), lanes)
+                         tuple(p.name for p in parts), lanes, parts, results)
     return card, out
 
 

@@ -17,7 +17,8 @@ from engine.errors import InvalidInput
 
 SCALAR_FIELDS = ("code", "name", "process", "level", "field", "statutory_duration", "cutoff", "pause_on_supplement",
                  "fee", "result")
-EDITABLE = (*SCALAR_FIELDS, "required_documents", "lanes")
+EDITABLE = (*SCALAR_FIELDS, "required_documents", "parts", "results", "lanes")
+PART_LISTS = ("parts", "results")  # [[parts]] and [[results]] (engine.procedures.parts), written as arrays of tables
 
 
 def lane_rule_dict(spec: Any) -> dict:
@@ -35,10 +36,13 @@ def card_fields(card_toml: bytes) -> tuple[dict, str | None]:
     try:
         raw = tomllib.loads(card_toml.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return {"lanes": {}, "required_documents": []}, str(exc)
+        return {"lanes": {}, "required_documents": [], "parts": [], "results": []}, str(exc)
     fields = {key: raw.get(key) for key in SCALAR_FIELDS}
     docs = raw.get("required_documents")
     fields["required_documents"] = [d for d in docs if isinstance(d, str)] if isinstance(docs, list) else []
+    for key in PART_LISTS:
+        value = raw.get(key)
+        fields[key] = [p for p in value if isinstance(p, dict)] if isinstance(value, list) else []
     lanes = raw.get("lanes")
     fields["lanes"] = {str(k): lane_rule_dict(v) for k, v in lanes.items()} if isinstance(lanes, dict) else {}
     return fields, None
@@ -68,6 +72,11 @@ def _check_shape(changes: dict) -> None:
         elif key == "required_documents":
             if not isinstance(value, list) or not all(isinstance(d, str) for d in value):
                 raise bad(key, "phải là danh sách chuỗi", "must be a list of strings")
+        elif key in PART_LISTS:
+            if not isinstance(value, list) or not all(isinstance(p, dict) and all(isinstance(k, str) for k in p)
+                                                      for p in value):
+                raise bad(key, "phải là danh sách bảng {code, name, required, …}",
+                          "must be a list of tables {code, name, required, …}")
         elif key == "pause_on_supplement":
             if not isinstance(value, bool):
                 raise bad(key, "phải là true/false", "must be a boolean")
@@ -99,6 +108,9 @@ def update_card(card_toml: bytes, changes: dict) -> bytes:
         docs.extend(d.strip() for d in changes["required_documents"] if d.strip())
         docs.multiline(len(docs) > 1)
         doc["required_documents"] = docs
+    for key in PART_LISTS:
+        if key in changes and changes[key] != current[key]:
+            _update_parts(doc, key, changes[key])
     if "lanes" in changes:
         _update_lanes(doc, current["lanes"], changes["lanes"])
     return tomlkit.dumps(doc).encode("utf-8")
@@ -117,3 +129,24 @@ def _update_lanes(doc, current: dict, wanted: dict) -> None:
                  "unit": (rule.get("unit") or "").strip() or None}
         if current.get(name) != clean:
             lanes[name.strip()] = _lane_value(clean)
+
+
+def _update_parts(doc, key: str, wanted: list[dict]) -> None:
+    """[[parts]] / [[results]] rewritten whole (values as given: the validator judges them); an empty list removes
+    the key. A card moving to parts drops its required_documents (the validator refuses both)."""
+    doc.pop(key, None)
+    if key == "parts":
+        doc.pop("required_documents", None)
+    if not wanted:
+        return
+    tables = tomlkit.aot()
+    for part in wanted:
+        table = tomlkit.table()
+        for name, value in part.items():
+            if value is not None:
+                table[name] = value
+        tables.append(table)
+    lanes = doc.pop("lanes", None)  # keep [lanes] last: a table after the arrays
+    doc[key] = tables
+    if lanes is not None:
+        doc["lanes"] = lanes

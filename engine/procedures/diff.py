@@ -131,12 +131,22 @@ def _budget(p: Process | None) -> dict:
 
 
 def _card_changes(old: dict, new: dict) -> list[Change]:
-    changes = [Change(k, old.get(k), new.get(k)) for k in sorted((old.keys() | new.keys()) - {"lanes"})
+    keyed = {"lanes", "parts", "results", "required_documents"}  # compared per lane, per part
+    changes = [Change(k, old.get(k), new.get(k)) for k in sorted((old.keys() | new.keys()) - keyed)
                if old.get(k) != new.get(k)]
+    for key in ("parts", "results"):
+        a, b = _by_code(old.get(key)), _by_code(new.get(key))
+        changes += [Change(f"{key}.{code}", a.get(code), b.get(code)) for code in sorted(a.keys() | b.keys())
+                    if a.get(code) != b.get(code)]
     old_lanes, new_lanes = old.get("lanes") or {}, new.get("lanes") or {}
     changes += [Change(f"lanes.{lane}", old_lanes.get(lane), new_lanes.get(lane))
                 for lane in sorted(old_lanes.keys() | new_lanes.keys()) if old_lanes.get(lane) != new_lanes.get(lane)]
     return changes
+
+
+def _by_code(parts) -> dict[str, dict]:
+    """A card's parts by code (a card stored before parts existed has none)."""
+    return {p["code"]: p for p in parts or [] if isinstance(p, dict) and "code" in p}
 
 
 def _form_changes(old: dict[str, str], new: dict[str, str]) -> list[Change]:

@@ -38,6 +38,7 @@ def card_dict(package: ProcedurePackage) -> dict:
         "statutory_duration": str(card.statutory_duration), "cutoff": card.cutoff.strftime("%H:%M") if card.cutoff else None,
         "pause_on_supplement": card.pause_on_supplement, "fee": card.fee, "result": card.result,
         "required_documents": list(card.required_documents),
+        "parts": [p.to_dict() for p in card.parts], "results": [p.to_dict() for p in card.results],
         "lanes": {lane: {"role": r.role.value, "level": r.level, "unit": r.unit} for lane, r in card.lanes.items()},
     }
 

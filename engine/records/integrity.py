@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from engine.context import EngineContext
 from engine.db.models import Deadline, Dossier, Event, Task
+from engine.documents.verify import FileProblem, verify_files  # noqa: F401 (motcua audit verify: files too)
 from engine.dossiers.events import BrokenLink, verify_chain
 from engine.dossiers.runtime import load_state, ready_user_tasks, waiting_timers
 from engine.dossiers.store import compiled_for

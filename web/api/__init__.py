@@ -8,11 +8,11 @@ API_PREFIX = "/api/v1"
 
 
 def blueprints() -> list[Blueprint]:
-    from web.api import designer, dossiers, procedures, public, reports, tasks
+    from web.api import designer, documents, dossiers, procedures, public, reports, tasks
     from web.api import nonconformities, worklists
 
-    return [procedures.blp, dossiers.blp, tasks.blp, public.blp, reports.blp, designer.blp, nonconformities.blp,
-            worklists.blp]
+    return [procedures.blp, dossiers.blp, documents.blp, tasks.blp, public.blp, documents.citizen, reports.blp,
+            designer.blp, nonconformities.blp, worklists.blp]
 
 
 def register(api: Api) -> None:

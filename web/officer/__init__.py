@@ -3,5 +3,5 @@ nonconformities, audit log, outbox. The routes register on the blueprint when th
 
 from web.officer.blueprint import bp
 from web.officer import (  # noqa: F401  (routes register on import)  # isort: skip
-    audit, dashboard, dossier, inbox, outbox, oversight, pages, reception, records, worklists,
+    audit, dashboard, dossier, files, inbox, outbox, oversight, pages, reception, records, worklists,
 )

@@ -20,6 +20,7 @@ from web.form_fields import documents_from, lines
 from web.i18n import message_of, translate
 from web.officer.blueprint import bp
 from web.officer.common import actor, attempt, back_to_dossier, ctx, form_text, run_action
+from web.officer.files import files_of
 
 PRE_RECEIPT = {DossierStatus.SUBMITTED.value, DossierStatus.INCOMPLETE.value}
 FORM_INVALID_VI = "Biểu mẫu chưa hợp lệ: xem các mục được đánh dấu bên dưới."
@@ -44,6 +45,7 @@ def render_dossier(detail: dict, drafts: dict | None = None, status: int = 200):
         "officer/dossier.html", d=detail, step_fields=_fields(detail, drafts), step_names=steps_by_id,
         missing_documents=missing, pre_receipt=detail["status"] in PRE_RECEIPT,
         has_receipt=any(e["kind"] == EventKind.RECEIVED for e in detail["events"]),
+        files=files_of(detail["code"]),
     ), status
 
 

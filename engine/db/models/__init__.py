@@ -1,6 +1,7 @@
 """All tables; importing this package registers them on ``Base.metadata``."""
 
 from engine.db.models.base import Base
+from engine.db.models.documents import DossierFile
 from engine.db.models.dossiers import Deadline, Dossier, DossierCounter, PinGuard, Task
 from engine.db.models.drafts import ProcedureDraft
 from engine.db.models.kpi_tallies import KpiDossierDay, KpiDossierMark, KpiDossierMinutes, KpiStepDay, KpiStepMinutes
@@ -12,7 +13,7 @@ from engine.db.models.records import AuditChainHead, AuditEntry, Event, Nonconfo
 
 __all__ = [
     "Base", "Agency", "ApiToken", "CalendarDay", "Unit", "User", "UserRole", "Procedure", "ProcedureVersion",
-    "Deadline", "Dossier", "DossierCounter", "PinGuard", "Task", "AuditChainHead", "AuditEntry", "Event", "Nonconformity",
+    "Deadline", "Dossier", "DossierFile", "DossierCounter", "PinGuard", "Task", "AuditChainHead", "AuditEntry", "Event", "Nonconformity",
     "Notification", "UserContact", "Escalation", "ProcedureDraft",
     "KpiDossierDay", "KpiDossierMark", "KpiDossierMinutes", "KpiStepDay", "KpiStepMinutes",
 ]
