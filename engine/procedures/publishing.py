@@ -19,6 +19,7 @@ from engine.org.authz import check_design_scope, check_designer, owning_agency
 from engine.procedures.card import ProcedurePackage
 from engine.procedures.spiff import lane_of, parse_process, step_properties
 from engine.procedures.validator import validate_or_raise
+from engine.textfold import fold
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,16 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
     session.add(version)
     session.flush()
     procedure.current_version_id, procedure.name = version.id, package.card.name
+    catalogue_entry(procedure, package.card.code, package.card.name, package.card.field, package.card.level)
     audit(session, ctx, actor, "procedure_published", procedure.code, number=number, hash=package.content_hash,
           note=note, **({"republished_from": retired} if retired is not None else {}))
     return Publication(procedure.code, procedure.slug, number, package.content_hash, True, retired)
+
+
+def catalogue_entry(procedure: Procedure, code: str, name: str, field: str, level: str) -> None:
+    """The catalogue's columns of a procedure, from the version in force (searched by engine.procedures.catalogue)."""
+    procedure.search_text = fold(f"{code} {name}")[:600]
+    procedure.field, procedure.level = (field or "")[:255], (level or "")[:20]
 
 
 def current_version(session: Session, procedure_code: str) -> ProcedureVersion:
