@@ -44,11 +44,11 @@ def test_upload_pages_list_and_download(ctx, client, received):
     assert got.headers["Content-Disposition"].startswith("attachment")
     assert client.get(f"{API}/dossiers/{code}/files/{stored['id']}",
                       headers=auth(ctx, "xa2.motcua")).status_code == 403
-    public = client.get(f"{API}/public/dossiers/{code}/files?pin={received['pin']}")
+    public = client.post(f"{API}/public/dossiers/{code}/files", json={"pin": received["pin"]})
     assert public.status_code == 200 and "working" not in public.get_json()
-    mine = client.get(f"{API}/public/dossiers/{code}/files/{stored['id']}?pin={received['pin']}")
+    mine = client.post(f"{API}/public/dossiers/{code}/files/{stored['id']}", json={"pin": received["pin"]})
     assert mine.status_code == 200 and mine.data == got.data
-    assert client.get(f"{API}/public/dossiers/{code}/files/{stored['id']}?pin=99999999").status_code == 404
+    assert client.post(f"{API}/public/dossiers/{code}/files/{stored['id']}", json={"pin": "99999999"}).status_code == 404
 
 
 @pytest.mark.parametrize("name,content,status", [

@@ -29,10 +29,10 @@ EVERY_PATH = {
     "/tasks/{task_id}/complete": {"post"},
     "/tasks/{task_id}/reassign": {"post"},
     "/public/dossiers": {"post"},
-    "/public/dossiers/{code}": {"get"},
+    "/public/dossiers/{code}/lookup": {"post"},
     "/public/dossiers/{code}/supplement": {"post"},
 }
-PUBLIC_PATHS = {"/procedures", "/procedures/{code}", "/public/dossiers", "/public/dossiers/{code}",
+PUBLIC_PATHS = {"/procedures", "/procedures/{code}", "/public/dossiers", "/public/dossiers/{code}/lookup",
                 "/public/dossiers/{code}/supplement"}
 
 
@@ -91,7 +91,7 @@ def test_openapi_document_lists_every_path_with_security(client):
     error = spec["components"]["schemas"]["Error"]
     assert set(error["properties"]) == {"error"}
     assert "422" in paths["/tasks/{task_id}/complete"]["post"]["responses"]
-    assert "429" in paths["/public/dossiers/{code}"]["get"]["responses"]
+    assert "429" in paths["/public/dossiers/{code}/lookup"]["post"]["responses"]
 
 
 def test_swagger_ui_is_served_with_local_assets(client):

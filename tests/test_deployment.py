@@ -38,8 +38,8 @@ def test_behind_the_proxy_each_client_has_its_own_limit(ctx, app):
     receipt = client.post(f"{API}/dossiers", json=request(), headers=auth(ctx, DESK)).get_json()
 
     def lookup(address: str):
-        return client.get(f"{API}/public/dossiers/{receipt['code']}", query_string={"pin": receipt["pin"]},
-                          headers={"X-Forwarded-For": address}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        return client.post(f"{API}/public/dossiers/{receipt['code']}/lookup", json={"pin": receipt["pin"]},
+                           headers={"X-Forwarded-For": address}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
 
     for _ in range(5):  # the app fixture allows 5 per minute
         assert lookup("203.0.113.7").status_code == 200

@@ -74,11 +74,11 @@ def test_save_keeps_card_comments_and_rejects_stale_revisions(ctx, people, draft
     d = content(ctx, people, draft)
     lanes = d["card"]["lanes"] | {"Lãnh đạo UBND xã": {"role": "leader", "level": "commune", "unit": None}}
     saved = drafts.save_draft(ctx, people(DESIGNER), draft, {"revision": d["revision"], "card": {
-        "fee": 5000, "lanes": lanes, "required_documents": ["Tờ khai", "Giấy chứng sinh"]}})
+        "fee": 5000, "lanes": lanes}})
     assert saved["valid"] and saved["revision"] == d["revision"] + 1
     toml = content(ctx, people, draft)["card_toml"]
     assert "fee = 5000  # miễn lệ phí" in toml and "# Trả kết quả ngay trong ngày" in toml
-    assert '"Lãnh đạo UBND xã" = "leader@commune"' in toml and '"Tờ khai",\n' in toml
+    assert '"Lãnh đạo UBND xã" = "leader@commune"' in toml and 'code = "to_khai"' in toml  # the parts kept
     with pytest.raises(Conflict):
         drafts.save_draft(ctx, people(DESIGNER), draft, {"revision": d["revision"], "card": {"fee": 1}})
     with pytest.raises(InvalidInput):

@@ -11,8 +11,14 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.page_helpers import login
-from tests.records_scenario import APOLOGY_REASON, REFUSAL_REASON, REJECTION_REASON, SUPPLEMENT, WITHDRAWAL_REASON
-from tests.records_scenario import seed_week
+from tests.records_scenario import (
+    APOLOGY_REASON,
+    REFUSAL_REASON,
+    REJECTION_REASON,
+    SUPPLEMENT,
+    WITHDRAWAL_REASON,
+    seed_week,
+)
 from web.pdf import form_font
 
 pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 missing: install the test extra (pip install -e '.[test]')")
@@ -125,3 +131,33 @@ def test_the_pdf_renderer_reads_nothing_outside_the_app(app):
                     "http://localhost/static/../../pyproject.toml", "http://localhost/officer/dossiers/X/forms/02"):
             with pytest.raises(ValueError):
                 _local_file(url)
+
+
+def test_receipt_pdf_printed_right_after_reception_holds_the_pin(app, ctx):
+    """The PIN is shown once: the first receipt view after reception prints it, as HTML or as PDF; the HTML page
+    that showed it posts it back for its PDF (never in a URL); a later print says it was handed out."""
+    import re
+
+    from engine.dossiers.views import public_lookup
+    from tests.page_helpers import csrf_from
+    from tests.test_pages_dossier import officer, receive_on_page
+
+    desk = officer(app, "xa.motcua")
+    code = receive_on_page(desk).headers["Location"].split("/")[-2]
+    first = desk.get(f"/officer/dossiers/{code}/receipt?format=pdf")
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    _, text, _ = _read(first.data, "mau-01-ngay-sau-tiep-nhan")
+    pin = re.search(r"\(PIN\): ((?:\d ?){8})", text).group(1).replace(" ", "")  # letter-spaced on the form
+    assert public_lookup(ctx, code, pin)["code"] == code
+    _, later, _ = _read(desk.get(f"/officer/dossiers/{code}/receipt?format=pdf").data, "mau-01-in-lai")
+    assert pin not in later.replace(" ", "") and "PIN đã cấp khi tiếp nhận" in later
+
+    code = receive_on_page(desk).headers["Location"].split("/")[-2]
+    page = desk.get(f"/officer/dossiers/{code}/receipt").get_data(as_text=True)
+    pin = re.search(r'<strong class="pin">(\d{8})</strong>', page).group(1)
+    assert f'action="/officer/dossiers/{code}/receipt?format=pdf"' in page and "?pin=" not in page
+    posted = desk.post(f"/officer/dossiers/{code}/receipt?format=pdf", data={"csrf_token": csrf_from(page), "pin": pin})
+    assert pin in _read(posted.data, "mau-01-tu-trang-giay-hen")[1].replace(" ", "")
+    forged = desk.post(f"/officer/dossiers/{code}/receipt?format=pdf",
+                       data={"csrf_token": csrf_from(page), "pin": "12345678" if pin != "12345678" else "87654321"})
+    assert "PIN đã cấp khi tiếp nhận" in _read(forged.data, "mau-01-pin-sai")[1]  # only the dossier's own PIN

@@ -29,8 +29,8 @@ def _pin_routes(client, code: str, pin: str, address: str = "127.0.0.1"):
     """The four routes that test a PIN, one request each."""
     env = {"REMOTE_ADDR": address}
     return [
-        client.get("/lookup", query_string={"code": code, "pin": pin}, environ_base=env),
-        client.get(f"{API}/public/dossiers/{code}", query_string={"pin": pin}, environ_base=env),
+        client.post("/lookup", data={"code": code, "pin": pin}, environ_base=env),
+        client.post(f"{API}/public/dossiers/{code}/lookup", json={"pin": pin}, environ_base=env),
         client.post(f"{API}/public/dossiers/{code}/supplement", json={"pin": pin, "documents": ["x"]},
                     environ_base=env),
         client.post("/lookup/supplement", data={"code": code, "pin": pin, "documents": "x"}, environ_base=env),
@@ -59,7 +59,7 @@ def test_the_code_budget_is_shared_by_every_route_and_address(pin_app, ctx, peop
     receipt, other = receive_sample(ctx, people), receive_sample(ctx, people)
     statuses = [r.status_code for i in range(2) for r in _pin_routes(client, receipt.code, "1", f"10.0.{i}.1")]
     assert 429 not in statuses[:5] and set(statuses[5:]) == {429}, statuses  # addresses do not add up
-    assert client.get(f"{API}/public/dossiers/{other.code}", query_string={"pin": other.pin}).status_code == 200
+    assert client.post(f"{API}/public/dossiers/{other.code}/lookup", json={"pin": other.pin}).status_code == 200
 
 
 def test_repeated_wrong_pins_lock_the_lookup_on_every_route(pin_app, ctx, people, monkeypatch):
@@ -69,8 +69,8 @@ def test_repeated_wrong_pins_lock_the_lookup_on_every_route(pin_app, ctx, people
     receipt = receive_sample(ctx, people)
     answers = _pin_routes(client, receipt.code, wrong(receipt.pin))  # 4 failures, one per route
     assert [r.status_code for r in answers[:3]] == [404, 404, 404]
-    locked = [client.get("/lookup", query_string={"code": receipt.code, "pin": receipt.pin}),
-              client.get(f"{API}/public/dossiers/{receipt.code}", query_string={"pin": receipt.pin})]
+    locked = [client.post("/lookup", data={"code": receipt.code, "pin": receipt.pin}),
+              client.post(f"{API}/public/dossiers/{receipt.code}/lookup", json={"pin": receipt.pin})]
     assert locked[0].status_code == 423 and LOCKED_VI in flashes(locked[0])[0] and "Bộ phận Một cửa" in flashes(locked[0])[0]
     error = locked[1].get_json()["error"]
     assert locked[1].status_code == 423 and error["code"] == "locked" and LOCKED_VI in error["message"]
@@ -190,5 +190,5 @@ def test_unknown_code_and_wrong_pin_do_the_same_database_work(ctx, people):
 
 def test_lookup_api_documents_the_lock(client):
     paths = {path.removeprefix(API): ops for path, ops in client.get(f"{API}/openapi.json").get_json()["paths"].items()}
-    assert "423" in paths["/public/dossiers/{code}"]["get"]["responses"]
+    assert "423" in paths["/public/dossiers/{code}/lookup"]["post"]["responses"]
     assert "423" in paths["/public/dossiers/{code}/supplement"]["post"]["responses"]

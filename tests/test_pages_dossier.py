@@ -63,7 +63,7 @@ def test_reception_creates_the_dossier_and_prints_the_receipt_with_the_pin_once(
         assert expected in receipt, expected
     pin = re.search(r'<strong class="pin">(\d{8})</strong>', receipt).group(1)
     assert public_lookup(ctx, code, pin)["code"] == code  # the PIN printed is the dossier's
-    assert encoded == [f"http://127.0.0.1:5000/lookup?code={code}"] and pin not in encoded[0]
+    assert encoded == [f"http://localhost/lookup?code={code}"] and pin not in encoded[0]
 
     reprint = text(desk.get(f"/officer/dossiers/{code}/receipt"))
     assert "PIN đã cấp khi tiếp nhận" in reprint and pin not in reprint and "<svg" in reprint

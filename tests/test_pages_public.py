@@ -7,7 +7,7 @@ import re
 
 from engine.enums import DossierStatus
 from tests.helpers import HO_KINH_DOANH, KHAI_SINH, dossier, receive_sample
-from tests.page_helpers import csrf_from, flashes, login, post, text
+from tests.page_helpers import csrf, csrf_from, flashes, login, post, text
 
 NOT_FOUND = "Không tìm thấy hồ sơ với mã hồ sơ và mã tra cứu (PIN) đã nhập. Vui lòng kiểm tra lại."
 
@@ -21,9 +21,15 @@ def submit(client, procedure=KHAI_SINH, agency="000.00.31.H99", name="Lê Văn C
     return client.post("/submit", data=data)
 
 
+def look_up(client, code: str, pin: str, **kwargs):
+    """The lookup form as a browser sends it: code and PIN in the POST body."""
+    return client.post("/lookup", data={"csrf_token": csrf(client, "/lookup"), "code": code, "pin": pin}, **kwargs)
+
+
 def test_home_lists_published_procedures_with_a_lookup_box(client):
     page = text(client.get("/"))
     assert 'action="/lookup"' in page and 'name="code"' in page and 'name="pin"' in page
+    assert re.search(r'<form method="post" action="/lookup"', page)  # the PIN never goes into a URL
     for expected in ("Đăng ký khai sinh", "Đăng ký thành lập hộ kinh doanh", "Cấp tỉnh", "Cấp xã",
                      "trong ngày làm việc tiếp nhận", "3 ngày làm việc", "Miễn phí", "/submit?procedure=1.001193"):
         assert expected in page, expected
@@ -31,7 +37,7 @@ def test_home_lists_published_procedures_with_a_lookup_box(client):
 
 def test_lookup_shows_status_appointment_and_timeline(client, ctx, people):
     receipt = receive_sample(ctx, people, KHAI_SINH)
-    page = text(client.get(f"/lookup?code={receipt.code}&pin={receipt.pin}"))
+    page = text(look_up(client, receipt.code, receipt.pin))
     for expected in (receipt.code, "Đăng ký khai sinh", "Đã tiếp nhận", "07/12/2026 17:00", "Quá trình giải quyết",
                      "Hồ sơ được tiếp nhận", "Thẩm định hồ sơ", "Văn phòng HĐND và UBND", "Chờ nhận xử lý"):
         assert expected in page, expected
@@ -41,17 +47,18 @@ def test_lookup_shows_status_appointment_and_timeline(client, ctx, people):
 def test_wrong_pin_and_unknown_code_look_the_same(client, ctx, people):
     receipt = receive_sample(ctx, people, KHAI_SINH)
     wrong_pin = "000000" if receipt.pin != "000000" else "111111"
-    responses = [client.get(f"/lookup?code={receipt.code}&pin={wrong_pin}"),
-                 client.get(f"/lookup?code={receipt.code[:-1]}9&pin={receipt.pin}")]
+    responses = [look_up(client, receipt.code, wrong_pin), look_up(client, f"{receipt.code[:-1]}9", receipt.pin)]
     for response in responses:
         assert response.status_code == 404 and flashes(response) == [NOT_FOUND]
         assert "Quá trình giải quyết" not in text(response)
 
 
 def test_lookup_is_rate_limited_with_a_friendly_page(client):
-    statuses = [client.get(f"/lookup?code=X-{i}&pin=123456").status_code for i in range(6)]
+    token = csrf(client, "/lookup")
+    statuses = [client.post("/lookup", data={"csrf_token": token, "code": f"X-{i}", "pin": "123456"}).status_code
+                for i in range(6)]
     assert statuses == [404] * 5 + [429]
-    page = text(client.get("/lookup?code=X&pin=123456"))
+    page = text(client.post("/lookup", data={"csrf_token": token, "code": "X", "pin": "123456"}))
     assert "Quá nhiều yêu cầu" in page and "đợi một phút" in page
     assert client.get("/lookup").status_code == 200  # the empty form is not an attempt
     assert client.get("/lookup?code=X").status_code == 200  # nor the QR link (no PIN)
@@ -77,7 +84,7 @@ def test_online_submission_shows_code_and_pin_once_and_reaches_the_desk(client, 
     assert "<svg" in page and code.startswith("000.00.31.H99-261207-")
     again = client.get("/submit/done")
     assert again.status_code == 302 and "/lookup" in again.headers["Location"]  # shown once
-    assert "Chờ tiếp nhận" in text(client.get(f"/lookup?code={code}&pin={pin}"))
+    assert "Chờ tiếp nhận" in text(look_up(client, code, pin))
 
     desk = app.test_client()
     login(desk, "xa.motcua")
@@ -104,12 +111,15 @@ def test_incomplete_online_dossier_is_supplemented_by_the_citizen(client, app, c
                     {"reason": "Thiếu Giấy chứng sinh", "missing": "Giấy chứng sinh (bản chính)"})
     assert returned.status_code == 302 and dossier(ctx, code).status == DossierStatus.INCOMPLETE
 
-    lookup = client.get(f"/lookup?code={code}&pin={pin}")
+    lookup = look_up(client, code, pin)
     assert "Chờ bổ sung trước khi tiếp nhận" in text(lookup) and "/lookup/supplement" in text(lookup)
+    for expected in ("Hồ sơ cần bổ sung các giấy tờ sau:", "Giấy chứng sinh (bản chính)", "Thiếu Giấy chứng sinh",
+                     'href="#bo-sung"'):
+        assert expected in text(lookup), expected
     sent = client.post("/lookup/supplement", data={"csrf_token": csrf_from(lookup.get_data(as_text=True)), "code": code,
                                                    "pin": pin, "documents": "Giấy chứng sinh (bản chính)"})
-    assert sent.status_code == 302 and dossier(ctx, code).status == DossierStatus.SUBMITTED
-    assert "Đã gửi hồ sơ bổ sung" in " ".join(flashes(client.get(sent.headers["Location"])))
+    assert sent.status_code == 200 and dossier(ctx, code).status == DossierStatus.SUBMITTED  # no redirect with the PIN
+    assert "Đã gửi hồ sơ bổ sung" in " ".join(flashes(sent)) and "Chờ tiếp nhận" in text(sent)
 
     rejected = post(desk, f"/officer/dossiers/{code}/reject", {"reason": "Không thuộc thẩm quyền của xã"})
     assert rejected.status_code == 302 and dossier(ctx, code).status == DossierStatus.REJECTED
@@ -137,5 +147,5 @@ def test_public_pages_in_english(client, ctx, people):
     client.get("/lang/en")
     home = text(client.get("/"))
     assert "Procedures in force" in home and "Submit online" in home and "Commune" in home
-    page = text(client.get(f"/lookup?code={receipt.code}&pin={receipt.pin}"))
+    page = text(look_up(client, receipt.code, receipt.pin))
     assert "Progress" in page and "Appointment" in page and "Received" in page

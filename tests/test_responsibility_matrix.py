@@ -9,17 +9,20 @@ import pytest
 
 from engine import kpis
 from engine.demo.walkthrough import complete_open_steps
+from engine.documents import files
 from engine.dossiers import actions as dossiers
 from engine.dossiers import pin_guard, tasks
 from engine.dossiers.reception import receive
 from engine.dossiers.views import dossier_detail
 from engine.dossiers.worklists import Worklist, list_worklist
+from engine.enums import FileKind
 from engine.errors import NotAuthorized
 from engine.notify import admin as outbox_admin
 from engine.org import directory as org
 from engine.org.authz import Action
 from engine.quality import nonconformities
 from engine.records import auditlog, registers
+from tests import documents_samples as samples
 from tests import oversight_helpers as oversight
 from tests.conftest import FOREIGN_PREFIX, local
 from tests.helpers import denials, dossier, open_tasks, request
@@ -58,6 +61,8 @@ ALLOWED = {
     Action.MANAGE_USERS: {"admin"},  # deactivating a user of the agency
     Action.REISSUE_PIN: {"desk"},  # a new lookup PIN for the applicant
     Action.VIEW_WORKLISTS: {"desk"},  # results to hand back, awaiting supplement, online to check
+    Action.ATTACH_FILE: {"desk", "specialist"},  # scans of a part: the desk, or who works an open step
+    Action.ATTACH_RESULT: {"desk", "specialist"},  # a result document: the desk, or who works an open step
 }
 
 REASON = {"reason": "Lý do ghi rõ bằng văn bản"}
@@ -105,6 +110,9 @@ def _act(ctx, actor, action, code, task_id):
         Action.MANAGE_USERS: lambda: org.set_active(ctx, "xa.vp.chuyenvien2", False, actor=actor),
         Action.REISSUE_PIN: lambda: pin_guard.reissue_pin(ctx, actor, code),
         Action.VIEW_WORKLISTS: lambda: list_worklist(ctx, actor, Worklist.TO_HAND_BACK, agency_code="000.00.31.H99"),
+        Action.ATTACH_FILE: lambda: files.attach(ctx, actor, code, "to_khai", [samples.upload(samples.pdf())]),
+        Action.ATTACH_RESULT: lambda: files.attach(ctx, actor, code, "ket_qua", [samples.upload(samples.pdf())],
+                                                   kind=FileKind.RESULT),
     }[action]()
 
 

@@ -19,7 +19,9 @@ def from_env() -> dict:
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
-        "PUBLIC_BASE_URL": os.environ.get("MOTCUA_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The citizens' base URL in QR codes and printed links; unset: the request's own (scheme and host, through the
+        # reverse proxies counted in MOTCUA_PROXY_HOPS), so a QR code never points to 127.0.0.1 by mistake.
+        "PUBLIC_BASE_URL": (os.environ.get("MOTCUA_PUBLIC_URL") or "").strip() or None,
         # Several processes or servers must share one store, e.g. memcached://10.0.0.5:11211 or
         # redis://10.0.0.5:6379 (memory:// counts per process). See README "Deployment".
         "RATELIMIT_STORAGE_URI": os.environ.get("MOTCUA_RATELIMIT_STORAGE", "memory://"),

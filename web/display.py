@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 from urllib.parse import urlencode
 
 import segno
-from flask import current_app
+from flask import current_app, request
 from markupsafe import Markup
 
 from engine.clock.calendar import LOCAL_TZ
@@ -162,6 +162,14 @@ def duration_label(value) -> str:
     return " ".join(parts) or "0 working minutes"
 
 
+def working_minutes(value) -> str:
+    """Working minutes in words ("1 ngày làm việc 2 giờ làm việc"), as a duration."""
+    try:
+        return duration_label(f"PT{max(int(value or 0), 0)}M")
+    except (TypeError, ValueError):
+        return str(value)
+
+
 def money(value) -> str:
     try:
         amount = int(value or 0)
@@ -172,9 +180,15 @@ def money(value) -> str:
     return f"{amount:,}".replace(",", ".") + " đ"
 
 
+def public_base_url() -> str:
+    """MOTCUA_PUBLIC_URL when set, else the address this request came to (web.config)."""
+    return (current_app.config.get("PUBLIC_BASE_URL") or request.url_root).rstrip("/")
+
+
 def lookup_url(code: str) -> str:
-    """The citizen's lookup link printed on Form 01 (never the PIN)."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    """The citizen's lookup link printed on Form 01 and in QR codes: the dossier code only, never the PIN (the
+    lookup page then asks for it)."""
+    base = public_base_url()
     return f"{base}/lookup?{urlencode({'code': code})}"
 
 
@@ -198,6 +212,7 @@ FILTERS = {**VI_FILTERS,
            "long_date": long_date, "status_label": status_label, "outcome_label": outcome_label,
            "event_label": event_label, "task_state_label": task_state_label, "role_label": role_label,
            "channel_label": channel_label, "level_label": level_label, "duration_label": duration_label,
+           "working_minutes": working_minutes,
            "money": money}
 
 

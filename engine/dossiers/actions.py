@@ -25,7 +25,14 @@ from engine.enums import (
     TaskState,
 )
 from engine.errors import InvalidInput, InvalidState
-from engine.inputs.schemas import ApologySchema, ReasonSchema, SupplementRequestSchema, SupplementSchema, load
+from engine.inputs.schemas import (
+    ApologySchema,
+    ReasonSchema,
+    RefusalSchema,
+    SupplementRequestSchema,
+    SupplementSchema,
+    load,
+)
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_dossier
@@ -73,24 +80,31 @@ def supplement(ctx: EngineContext, actor: Actor, code: str, payload: dict | None
     req = load(SupplementSchema, payload)
     with guarded_transaction(ctx, actor, Action.SUPPLEMENT, code) as session:
         dossier = _authorised(session, actor, Action.SUPPLEMENT, code)
-        require_status(dossier, {DossierStatus.AWAITING_SUPPLEMENT}, "nhận bổ sung")
-        now = ctx.now()
-        calendar = ctx.calendar(session)
-        paused_minutes = 0
-        if dossier.paused_at is not None:
-            paused_minutes = calendar.working_minutes_between(dossier.paused_at, now)
-            _push_deadlines(session, dossier, calendar, paused_minutes)
-            dossier.paused_minutes += paused_minutes
-            dossier.paused_at = None
-        dossier.status = DossierStatus.PROCESSING.value
-        dossier.documents = [*dossier.documents, *req["documents"]]
-        if req["data"]:
-            compiled, workflow = load_workflow(dossier)
-            for spiff_task in ready_user_tasks(workflow):
-                spiff_task.data.update(req["data"])
-            save_workflow(dossier, workflow)
-        record(session, dossier, EventKind.SUPPLEMENTED, actor, now, documents=req["documents"],
-               paused_minutes=paused_minutes, due_at=dossier.due_at.isoformat())
+        resume_supplemented(session, ctx, actor, dossier, req)
+
+
+def resume_supplemented(session: Session, ctx: EngineContext, actor: Actor | None, dossier: Dossier, req: dict) -> None:
+    """Inside the caller's transaction (the desk's ``supplement``, or the applicant online with code + PIN,
+    engine.dossiers.online.resubmit_online, ``actor`` None): what was missing is in, processing resumes."""
+    require_status(dossier, {DossierStatus.AWAITING_SUPPLEMENT}, "nhận bổ sung")
+    now = ctx.now()
+    calendar = ctx.calendar(session)
+    paused_minutes = 0
+    if dossier.paused_at is not None:
+        paused_minutes = calendar.working_minutes_between(dossier.paused_at, now)
+        _push_deadlines(session, dossier, calendar, paused_minutes)
+        dossier.paused_minutes += paused_minutes
+        dossier.paused_at = None
+    dossier.status = DossierStatus.PROCESSING.value
+    dossier.documents = [*dossier.documents, *req["documents"]]
+    if req["data"]:
+        compiled, workflow = load_workflow(dossier)
+        for spiff_task in ready_user_tasks(workflow):
+            spiff_task.data.update(req["data"])
+        save_workflow(dossier, workflow)
+    record(session, dossier, EventKind.SUPPLEMENTED, actor, now, documents=req["documents"],
+           paused_minutes=paused_minutes, due_at=dossier.due_at.isoformat(),
+           **({"online": True} if actor is None else {}))
 
 
 def _push_deadlines(session: Session, dossier: Dossier, calendar: WorkingCalendar, minutes: int) -> None:
@@ -108,7 +122,7 @@ def _push_deadlines(session: Session, dossier: Dossier, calendar: WorkingCalenda
 
 
 def _close(session: Session, ctx: EngineContext, actor: Actor, dossier: Dossier, status: DossierStatus,
-           kind: EventKind, reason: str) -> None:
+           kind: EventKind, reason: str, **details) -> None:
     now = ctx.now()
     session.execute(update(Task).where(Task.dossier_id == dossier.id, Task.state.in_(
         [TaskState.READY.value, TaskState.CLAIMED.value])).values(state=TaskState.CANCELLED.value, finished_at=now),
@@ -118,7 +132,7 @@ def _close(session: Session, ctx: EngineContext, actor: Actor, dossier: Dossier,
         stamp_resolution(dossier, ctx.calendar(session), now)  # a refusal is a decision, timed like a result
     dossier.status, dossier.closed_reason, dossier.paused_at = status.value, reason, None
     dossier.resolved_at = now
-    record(session, dossier, kind, actor, now, reason=reason)
+    record(session, dossier, kind, actor, now, reason=reason, **details)
 
 
 def refuse(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> None:
@@ -132,11 +146,12 @@ def withdraw(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> None
 
 
 def _close_on_request(ctx, actor, code, payload, action, status, kind, action_vi) -> None:
-    req = load(ReasonSchema, payload)
+    req = load(RefusalSchema if status == DossierStatus.REFUSED else ReasonSchema, payload)
+    details = {"legal_basis": req["legal_basis"]} if req.get("legal_basis") else {}
     with guarded_transaction(ctx, actor, action, code) as session:
         dossier = _authorised(session, actor, action, code)
         require_status(dossier, OPEN_DOSSIER_STATUSES, action_vi)
-        _close(session, ctx, actor, dossier, status, kind, req["reason"])
+        _close(session, ctx, actor, dossier, status, kind, req["reason"], **details)
 
 
 def issue_apology(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> datetime:

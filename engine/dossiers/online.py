@@ -9,7 +9,7 @@ from datetime import datetime
 
 from engine.context import EngineContext
 from engine.db.models import Dossier
-from engine.dossiers.actions import require_status
+from engine.dossiers.actions import require_status, resume_supplemented
 from engine.dossiers.events import record
 from engine.dossiers.pin_guard import admit
 from engine.dossiers.reception import AlsoInTransaction, new_dossier, procedure_for, start_processing
@@ -17,7 +17,7 @@ from engine.dossiers.steps import close_deadlines, insert_step
 from engine.dossiers.store import dossier_tasks, load_dossier, lock_dossier
 from engine.enums import Channel, DossierStatus, EventKind, Role, TaskState
 from engine.errors import InvalidInput
-from engine.inputs.schemas import ReasonSchema, ReceiveSchema, SupplementRequestSchema, SupplementSchema, load
+from engine.inputs.schemas import ReceiveSchema, RefusalSchema, SupplementRequestSchema, SupplementSchema, load
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
 from engine.org.authz import Action, check_dossier
@@ -111,24 +111,32 @@ def return_incomplete(ctx: EngineContext, actor: Actor, code: str, payload: dict
 
 def reject_submission(ctx: EngineContext, actor: Actor, code: str, payload: dict) -> None:
     """Form 03 at reception: refused with a written reason."""
-    req = load(ReasonSchema, payload)
+    req = load(RefusalSchema, payload)
     with guarded_transaction(ctx, actor, Action.REFUSE, code) as session:
         dossier = _pending(session, actor, Action.REFUSE, code,
                            frozenset({DossierStatus.SUBMITTED, DossierStatus.INCOMPLETE}))
         now = ctx.now()
         _close_reception_step(session, dossier, actor, now, ctx)
         dossier.status, dossier.closed_reason, dossier.resolved_at = DossierStatus.REJECTED.value, req["reason"], now
-        record(session, dossier, EventKind.REFUSED, actor, now, reason=req["reason"], at_reception=True)
+        record(session, dossier, EventKind.REFUSED, actor, now, reason=req["reason"], at_reception=True,
+               **({"legal_basis": req["legal_basis"]} if req["legal_basis"] else {}))
 
 
 def resubmit_online(ctx: EngineContext, code: str, pin: str, payload: dict,
                     then: AlsoInTransaction | None = None) -> None:
-    """The citizen completes an incomplete dossier (code + PIN); it goes back to the desk's check. ``then`` runs in
-    the same transaction (engine.documents attaches the files answering Form 02)."""
+    """The citizen answers a supplement request online (code + PIN): an incomplete online dossier goes back to the
+    desk's check; a dossier awaiting supplementation during processing resumes, its appointment pushed by the
+    paused working time (engine.dossiers.actions.resume_supplemented). ``then`` runs in the same transaction
+    (engine.documents attaches the files answering the request)."""
     req = load(SupplementSchema, payload)
     admitted = admit(ctx, code, pin)  # an unknown code and a wrong PIN answer alike (engine.dossiers.pin_guard)
     with ctx.db.transaction() as session:
         dossier = lock_dossier(session, admitted.dossier_id)
+        if dossier.status == DossierStatus.AWAITING_SUPPLEMENT.value:
+            resume_supplemented(session, ctx, None, dossier, req)
+            if then is not None:
+                then(session, dossier, ctx.now())
+            return
         require_status(dossier, {DossierStatus.INCOMPLETE}, "bổ sung trực tuyến")
         now = ctx.now()
         dossier.status = DossierStatus.SUBMITTED.value

@@ -24,7 +24,7 @@ from engine.enums import EventKind
 from engine.errors import Locked
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
-from engine.org.authz import Action, check_dossier
+from engine.org.authz import Action, check_dossier, check_view
 from engine.org.security import decoy_pin_hash, hash_pin, new_pin, verify_pin
 from engine.settings import env_int
 
@@ -100,6 +100,16 @@ def pin_state(session, dossier_id: int) -> dict:
     guard = session.get(PinGuard, dossier_id)
     return {"locked": bool(guard and guard.locked_at), "failures": guard.failures if guard else 0,
             "locked_at": guard.locked_at if guard else None}
+
+
+def receipt_pin_matches(ctx: EngineContext, actor: Actor, code: str, pin: str) -> bool:
+    """Whether ``pin`` is the dossier's lookup PIN, for an officer who may see the dossier and prints its receipt
+    right after reception (the PIN posted back from the page that showed it once). Not a citizen's attempt: no
+    failure is counted, and an officer who may not see the dossier is refused."""
+    with guarded_transaction(ctx, actor, Action.VIEW, code, read_only=True) as session:
+        dossier = load_dossier(session, code)
+        check_view(actor, session, dossier, dossier_tasks(session, dossier))
+        return verify_pin(dossier.pin_hash, dossier.code, (pin or "").strip())
 
 
 def reissue_pin(ctx: EngineContext, actor: Actor, code: str) -> str:

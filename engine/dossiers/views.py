@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from engine.context import EngineContext
@@ -11,7 +13,7 @@ from engine.dossiers.apology import prompt_for as apology_prompt_for
 from engine.dossiers.online import RECEPTION_STEP
 from engine.dossiers.pin_guard import admit, pin_state
 from engine.dossiers.store import compiled_for, dossier_tasks, load_dossier
-from engine.enums import DOSSIER_STATUS_LABELS_VI, OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DossierStatus
+from engine.enums import DOSSIER_STATUS_LABELS_VI, OPEN_DOSSIER_STATUSES, OPEN_TASK_STATES, DossierStatus, EventKind
 from engine.errors import NotAuthorized
 from engine.org.actors import Actor
 from engine.org.audit import guarded_transaction
@@ -122,14 +124,79 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
         }
 
 
+# What the citizen must know of each change (DOMAIN §3, §4): never an officer's name, only what the forms say.
+PUBLIC_EVENTS = (EventKind.SUPPLEMENT_REQUESTED, EventKind.SUPPLEMENTED, EventKind.REFUSED, EventKind.WITHDRAWN,
+                 EventKind.APOLOGY_ISSUED, EventKind.DOSSIER_OVERDUE)
+ANSWERABLE_ONLINE = frozenset({DossierStatus.INCOMPLETE.value, DossierStatus.AWAITING_SUPPLEMENT.value})
+
+
+def _explanation(kind: str, payload: dict, units: dict[int, str]) -> dict:
+    if kind == EventKind.SUPPLEMENT_REQUESTED:
+        return {"reason": payload.get("reason", ""), "missing": list(payload.get("missing") or []),
+                "before_receipt": bool(payload.get("before_receipt")),
+                "clock_paused": bool(payload.get("clock_paused"))}
+    if kind == EventKind.SUPPLEMENTED:
+        return {"documents": list(payload.get("documents") or []), "paused_minutes": payload.get("paused_minutes") or 0,
+                "due_at": _instant(payload.get("due_at")), "online": bool(payload.get("online")),
+                "before_receipt": bool(payload.get("before_receipt"))}
+    if kind in (EventKind.REFUSED, EventKind.WITHDRAWN):
+        return {"reason": payload.get("reason", ""), "legal_basis": payload.get("legal_basis", ""),
+                "at_reception": bool(payload.get("at_reception")), "by_process": bool(payload.get("by_process"))}
+    if kind == EventKind.APOLOGY_ISSUED:
+        return {"reason": payload.get("reason", ""), "old_due_at": _instant(payload.get("old_due_at")),
+                "new_due_at": _instant(payload.get("new_due_at")),
+                "units": [units[u] for u in payload.get("responsible_unit_ids") or [] if u in units]}
+    return {}
+
+
+def _instant(text):
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _explanations(session, dossier) -> list[dict]:
+    rows = session.execute(select(Event.kind, Event.at, Event.payload).where(
+        Event.dossier_id == dossier.id, Event.kind.in_([k.value for k in PUBLIC_EVENTS])).order_by(Event.seq)).all()
+    unit_ids = {u for r in rows if r.kind == EventKind.APOLOGY_ISSUED
+                for u in (r.payload or {}).get("responsible_unit_ids") or [] if isinstance(u, int)}
+    units = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all()) if unit_ids else {}
+    return [{"kind": r.kind, "at": r.at, **_explanation(r.kind, r.payload or {}, units)} for r in rows]
+
+
+def _clock(ctx: EngineContext, session, dossier) -> dict:
+    """The appointment as the citizen should read it now: pushed by a pause still running, overdue when passed."""
+    now = ctx.now()
+    open_ = dossier.status in {s.value for s in OPEN_DOSSIER_STATUSES}
+    paused_now = dossier.paused_at is not None
+    projected = dossier.due_at
+    if paused_now and dossier.due_at is not None:  # the pause so far moves the appointment as far, in working time
+        minutes = ctx.calendar(session).working_minutes_between(dossier.paused_at, now)
+        projected = ctx.calendar(session).add(dossier.due_at, f"PT{minutes}M") if minutes else dossier.due_at
+    overdue = bool(open_ and not paused_now and dossier.due_at is not None
+                   and dossier.status not in (DossierStatus.SUBMITTED.value, DossierStatus.INCOMPLETE.value)
+                   and (dossier.overdue or now > dossier.due_at))
+    return {"paused": paused_now, "paused_at": dossier.paused_at, "paused_minutes": dossier.paused_minutes,
+            "projected_due_at": projected, "overdue": overdue, "apology_issued_at": dossier.apology_issued_at}
+
+
 def public_lookup(ctx: EngineContext, code: str, pin: str) -> dict:
     """What a citizen may see: no internal data, no names of officers. A wrong PIN looks like an unknown code
-    (engine.dossiers.pin_guard: equal work, failures counted, lock-out)."""
+    (engine.dossiers.pin_guard: equal work, failures counted, lock-out). ``explanations`` say why the dossier
+    changed state (what a supplement request asks for, a refusal's reason and legal basis, an apology's new date
+    and responsible units); ``clock`` the appointment as moved by pauses and whether it has passed."""
     admitted = admit(ctx, code, pin)
     with ctx.db.transaction(read_only=True) as session:
         dossier = session.get(Dossier, admitted.dossier_id)
         tasks = dossier_tasks(session, dossier)
         units = _unit_names(session, tasks)
-        return {**_summary(dossier),
-                "steps": [{"step_name": t.step_name, "unit": units.get(t.unit_id), "state": t.state,
-                           "ready_at": t.ready_at, "finished_at": t.finished_at, "outcome": t.outcome} for t in tasks]}
+        return {**_summary(dossier), "agency_name": dossier.agency.name,
+                "answer_online": dossier.status in ANSWERABLE_ONLINE,
+                "clock": _clock(ctx, session, dossier), "explanations": _explanations(session, dossier),
+                "steps": [{"kind": "step", "at": t.finished_at or t.ready_at, "step_name": t.step_name, "unit": units.get(t.unit_id), "state": t.state,
+                           "ready_at": t.ready_at, "finished_at": t.finished_at, "due_at": t.due_at,
+                           "outcome": t.outcome, "overdue": bool(t.overdue), "paused": bool(t.paused)}
+                          for t in tasks]}

@@ -41,6 +41,11 @@ class ReasonSchema(Schema):
     reason = Text(required=True, multiline=True, validate=validate.Length(min=REASON_MIN, max=MAX_TEXT))
 
 
+class RefusalSchema(ReasonSchema):
+    """Form 03: the reason and, where the officer gives it, the legal basis (the citizen reads both in the lookup)."""
+    legal_basis = Text(load_default="", validate=validate.Length(max=1000))
+
+
 class SupplementRequestSchema(ReasonSchema):
     missing = fields.List(Text(validate=validate.Length(min=1, max=500)), required=True,
                           validate=validate.Length(min=1))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.context import EngineContext
 from engine.db.models import Procedure, ProcedureVersion
 from engine.errors import AlreadyExists, NotFound
+from engine.inputs.textfold import fold
 from engine.org.actors import SYSTEM_NAME, Actor
 from engine.org.audit import audit, guarded_transaction
 from engine.org.authz import check_design_scope, check_designer, owning_agency
@@ -102,6 +103,7 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
     session.add(version)
     session.flush()
     procedure.current_version_id, procedure.name = version.id, package.card.name
+    catalogue_entry(procedure, package.card.code, package.card.name, package.card.field, package.card.level)
     audit(session, ctx, actor, "procedure_published", procedure.code, number=number, hash=package.content_hash,
           note=note, **({"republished_from": retired} if retired is not None else {}))
     return Publication(procedure.code, procedure.slug, number, package.content_hash, True, retired)
@@ -111,6 +113,12 @@ def store_version(session: Session, ctx: EngineContext, package: ProcedurePackag
 # ``procedure.current_version`` or ``version.procedure`` afterwards costs no query (every reception reads it).
 _CURRENT = (select(Procedure, ProcedureVersion).join(ProcedureVersion, ProcedureVersion.id == Procedure.current_version_id)
             .where(Procedure.code == bindparam("code")))
+
+
+def catalogue_entry(procedure: Procedure, code: str, name: str, field: str, level: str) -> None:
+    """The catalogue's columns of a procedure, from the version in force (searched by engine.procedures.catalogue)."""
+    procedure.search_text = fold(f"{code} {name}")[:600]
+    procedure.field, procedure.level = (field or "")[:255], (level or "")[:20]
 
 
 def current_version(session: Session, procedure_code: str) -> ProcedureVersion:

@@ -1,6 +1,6 @@
 """Files on a dossier (issue 18): multipart upload per part, listing by part, download as an attachment.
 
-Officers (bearer token) under /dossiers/<code>/files; the citizen with code + PIN under /public/dossiers/<code>/files
+Officers (bearer token) under /dossiers/<code>/files; the citizen with code + PIN under /public/dossiers/<code>/files (POST, the PIN in the body)
 (their parts and results only). Every rule is the engine's (engine.documents); a refused file answers 413 or 422
 with a Vietnamese message naming the part and the limit, and nothing is stored."""
 
@@ -18,7 +18,7 @@ from engine.documents.policy import MAX_UPLOAD_MB, MB, Upload
 from engine.enums import FileKind
 from engine.errors import InvalidInput
 from web.api.endpoints import BEARER, error_responses, operation
-from web.api.schemas import API_PARSER, PinQuery
+from web.api.schemas import API_PARSER, PinBody
 from web.auth import current_actor, engine_context
 from web.pin_limits import pin_limited
 from web.uploads import too_large_response, upload_limit
@@ -161,21 +161,21 @@ def download(query: dict, code: str, file_id: int):
     return _send(documents.download(engine_context(), current_actor(), code, file_id, original=query["original"]))
 
 
-@citizen.route("/dossiers/<code>/files")
-@citizen.arguments(PinQuery, location="query")
+@citizen.route("/dossiers/<code>/files", methods=["POST"])
+@citizen.arguments(PinBody)
 @citizen.response(200, FilesSchema)
 @error_responses(citizen, 404, 422, 423, 429)
 @pin_limited
 def public_files(query: dict, code: str):
-    """The citizen's parts and results (no working documents), with code + PIN."""
+    """The citizen's parts and results (no working documents), with code + PIN (the PIN in the body, never the URL)."""
     return documents.public_files(engine_context(), code, query["pin"])
 
 
-@citizen.route(f"/dossiers/<code>/files/{FILE_ID}")
-@citizen.arguments(PinQuery, location="query")
+@citizen.route(f"/dossiers/<code>/files/{FILE_ID}", methods=["POST"])
+@citizen.arguments(PinBody)
 @citizen.doc(responses=DOWNLOAD)
 @error_responses(citizen, 404, 422, 423, 429)
 @pin_limited
 def public_download(query: dict, code: str, file_id: int):
-    """One of the citizen's files or results, with code + PIN, as an attachment."""
+    """One of the citizen's files or results, with code + PIN (in the body), as an attachment."""
     return _send(documents.public_download(engine_context(), code, query["pin"], file_id))

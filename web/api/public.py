@@ -14,7 +14,7 @@ from web.api.schemas import (
     DossierStateSchema,
     OnlineSubmissionBody,
     OnlineSupplementBody,
-    PinQuery,
+    PinBody,
     PublicDossierSchema,
     SubmissionSchema,
 )
@@ -31,14 +31,16 @@ def _submit_limit() -> str:
     return current_app.config["SUBMIT_RATE_LIMIT"]
 
 
-@blp.route("/dossiers/<code>")
-@blp.arguments(PinQuery, location="query")
+@blp.route("/dossiers/<code>/lookup", methods=["POST"])
+@blp.arguments(PinBody)
 @blp.response(200, PublicDossierSchema)
 @error_responses(blp, 404, 422, 423, 429)
 @pin_limited
-def lookup(query: dict, code: str):
-    """A dossier's status and steps, for whoever holds its code and PIN (no officers' names, no data)."""
-    return views.public_lookup(engine_context(), code, query["pin"])
+def lookup(body: dict, code: str):
+    """A dossier's status, steps and the reasons of its changes (what a supplement request asks for, a refusal's
+    reason and legal basis, an apology's new date), for whoever holds its code and PIN (no officers' names, no
+    data). The PIN goes in the JSON body, never in the URL."""
+    return views.public_lookup(engine_context(), code, body["pin"])
 
 
 @blp.route("/dossiers", methods=["POST"])

@@ -130,7 +130,7 @@ def supplement(code: str):
 @bp.post("/dossiers/<code>/refuse")
 @login_required
 def refuse(code: str):
-    payload = {"reason": form_text("reason")}
+    payload = {"reason": form_text("reason"), "legal_basis": form_text("legal_basis")}
     return run_action(lambda: dossiers.refuse(ctx(), actor(), code, payload), "Đã từ chối giải quyết hồ sơ.",
                       back_to_dossier(code))
 
@@ -197,6 +197,6 @@ def return_incomplete(code: str):
 @bp.post("/dossiers/<code>/reject")
 @login_required
 def reject(code: str):
-    payload = {"reason": form_text("reason")}
+    payload = {"reason": form_text("reason"), "legal_basis": form_text("legal_basis")}
     return run_action(lambda: online.reject_submission(ctx(), actor(), code, payload),
                       "Đã từ chối tiếp nhận hồ sơ (Mẫu 03).", back_to_dossier(code))

@@ -4,21 +4,22 @@ agency's tracking book, A4 landscape, also .xlsx) and the agency's control slips
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from engine.dossiers.pin_guard import receipt_pin_matches
 from engine.dossiers.views import dossier_detail
 from engine.enums import EventKind
 from engine.errors import NotFound
-from engine.records.control_slip import control_slip as control_slip_of
 from engine.records import registers
+from engine.records.control_slip import control_slip as control_slip_of
 from engine.records.forms import Form, forms_of, parse_form, parse_seq
 from engine.records.forms import dossier_form as dossier_form_of
 from web.display import lookup_url, qr_svg
 from web.i18n import translate
 from web.officer.blueprint import bp
 from web.officer.common import actor, ctx
-from web.officer.reception import PIN_ONCE
+from web.officer.reception import take_pin
 from web.pdf import FONT_STYLES, FORMATS_DOSSIER, FORMATS_REGISTER, font_file, output_format, pdf_response
 from web.xlsx import book_note, book_result, control_slips_xlsx, tracking_book_xlsx, xlsx_response
 
@@ -40,16 +41,13 @@ def _deliver(html: str, fmt: str, filename: str):
     return pdf_response(html, f"{filename}.pdf") if fmt == "pdf" else html
 
 
-def _receipt_html(code: str) -> str | None:
+def _receipt_html(code: str, pin: str | None = None) -> str | None:
     me = actor()
     detail = dossier_detail(ctx(), me, code)
     received = next((e for e in detail["events"] if e["kind"] == EventKind.RECEIVED), None)
     if received is None:
         return None
-    pin = None
-    once = session.get(PIN_ONCE)
-    if once and once.get("code") == code:
-        pin = session.pop(PIN_ONCE)["pin"]
+    pin = pin or take_pin(code)  # right after reception (HTML or PDF), or posted back by that one page
     link = lookup_url(code)
     received_by = me.full_name if received["actor"] == me.username else received["actor"]
     return render_template("print/receipt.html", d=detail, pin=pin, received_by=received_by, lookup_link=link,
@@ -65,6 +63,21 @@ def _control_slip_html(code: str) -> str:
 def receipt(code: str):
     fmt = output_format(request.args.get("format"), FORMATS_DOSSIER)
     html = _receipt_html(code)
+    return _receipt_response(code, html, fmt)
+
+
+@bp.post("/dossiers/<code>/receipt")
+@login_required
+def receipt_with_pin(code: str):
+    """The receipt printed right after reception, the PIN posted back from the one page that showed it (never in
+    a URL): printed only when it is the dossier's PIN."""
+    fmt = output_format(request.args.get("format") or request.form.get("format"), FORMATS_DOSSIER)
+    pin = (request.form.get("pin") or "").strip()[:12]
+    ok = bool(pin) and receipt_pin_matches(ctx(), actor(), code, pin)
+    return _receipt_response(code, _receipt_html(code, pin if ok else None), fmt)
+
+
+def _receipt_response(code: str, html: str | None, fmt: str):
     if html is None:
         flash(translate("Hồ sơ chưa được tiếp nhận nên chưa có Giấy tiếp nhận và hẹn trả kết quả."), "error")
         return redirect(url_for("officer.dossier", code=code))

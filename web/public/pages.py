@@ -9,12 +9,13 @@ from engine.dossiers.online import resubmit_online, submit_online
 from engine.dossiers.reception import agencies_for
 from engine.dossiers.views import public_lookup
 from engine.errors import InvalidInput, Locked, MotcuaError, NotFound
+from engine.procedures.catalogue import MAX_QUERY, catalogue_filters, search_catalogue
 from engine.procedures.publishing import get_procedure, list_procedures
 from web.display import lookup_url, qr_svg
 from web.extensions import limiter
 from web.form_fields import applicant_from, documents_from, lines
 from web.i18n import message_of, translate
-from web.pin_limits import pin_limited, pin_limited_when
+from web.pin_limits import pin_limited
 from web.public.blueprint import bp
 
 SUBMISSION_ONCE = "submission_once"
@@ -37,44 +38,94 @@ def _rate_limited(error):
 
 @bp.get("/")
 def home():
-    return render_template("public/home.html", procedures=list_procedures(_ctx()))
+    """The catalogue: search by code or name (with or without diacritics), filter by field and level."""
+    query = request.args.get("q", "")
+    field, level = request.args.get("field", ""), request.args.get("level", "")
+    try:
+        procedures = search_catalogue(_ctx(), query, field, level)
+        status = 200
+    except InvalidInput as error:  # too long, control characters, an unknown level: say so, show everything
+        flash(message_of(error), "error")
+        procedures, status, query, field, level = search_catalogue(_ctx()), 400, query[:MAX_QUERY], "", ""
+    searched = bool(query.strip() or field or level)
+    return render_template("public/home.html", procedures=procedures, filters=catalogue_filters(_ctx()),
+                           q=query, field=field, level=level, searched=searched), status
+
+
+@bp.get("/procedures/<code>")
+def procedure(code: str):
+    """A procedure's page: parts, templates, fee, duration, result, where to submit, and the online button."""
+    try:
+        card = get_procedure(_ctx(), code)
+    except NotFound as error:
+        flash(message_of(error), "error")
+        return render_template("public/procedure_missing.html"), 404
+    return render_template("public/procedure.html", p=card, agencies=agencies_for(_ctx(), code))
+
+
+def _lookup_page(code: str = "", status: int = 200):
+    return render_template("public/lookup.html", code=code, result=None), status
 
 
 @bp.get("/lookup")
-@pin_limited_when(lambda: not request.args.get("pin"))
 def lookup():
-    code = (request.args.get("code") or "").strip()
-    pin = (request.args.get("pin") or "").strip()
-    if not (code and pin):
-        return render_template("public/lookup.html", code=code, result=None)
+    """The empty lookup form (a QR code brings the dossier code only). A PIN never travels in a URL: one in the
+    query string is not used, and the citizen is asked to type it into the form (sent in the POST body)."""
+    code = (request.args.get("code") or "").strip()[:60]
+    if "pin" in request.args:
+        flash(translate("Vì an toàn, mã tra cứu (PIN) không được gửi trong đường dẫn. Vui lòng nhập PIN vào ô dưới đây."),
+              "error")
+        return _lookup_page(code, 400)
+    return _lookup_page(code)
+
+
+def _lookup_result(code: str, pin: str):
+    """The dossier for code + PIN, rendered in this response (never a redirect carrying the PIN)."""
     try:
         result = public_lookup(_ctx(), code, pin)
     except NotFound:  # unknown code and wrong PIN look the same
         flash(translate(NOT_FOUND_VI), "error")
-        return render_template("public/lookup.html", code=code, result=None), 404
+        return _lookup_page(code, 404)
     except Locked as error:  # too many wrong PINs: the desk reissues it
         flash(message_of(error), "error")
-        return render_template("public/lookup.html", code=code, result=None), error.http_status
+        return _lookup_page(code, error.http_status)
     return render_template("public/lookup.html", code=code, pin=pin, result=result)
+
+
+@bp.post("/lookup")
+@pin_limited
+def lookup_post():
+    code, pin = (request.form.get("code") or "").strip(), (request.form.get("pin") or "").strip()
+    if not (code and pin):
+        flash(translate("Hãy nhập mã hồ sơ và mã tra cứu (PIN)."), "error")
+        return _lookup_page(code[:60], 400)
+    if len(code) > 60 or len(pin) > 12:
+        flash(translate(NOT_FOUND_VI), "error")
+        return _lookup_page("", 404)
+    return _lookup_result(code, pin)
 
 
 @bp.post("/lookup/supplement")
 @limiter.limit(lambda: current_app.config["SUBMIT_RATE_LIMIT"])
 @pin_limited
 def lookup_supplement():
-    """The applicant completes a dossier the desk returned as incomplete; it goes back to the desk."""
+    """The applicant answers a supplement request online (before receipt or during processing); the answer and
+    the dossier are shown in this response, the PIN staying in the POST body."""
     code, pin = (request.form.get("code") or "").strip(), (request.form.get("pin") or "").strip()
     documents = lines(request.form.get("documents"))
     try:
         resubmit_online(_ctx(), code, pin, {"documents": documents})
     except NotFound:
         flash(translate(NOT_FOUND_VI), "error")
-        return redirect(url_for("public.lookup", code=code))
+        return _lookup_page(code[:60], 404)
+    except Locked as error:
+        flash(message_of(error), "error")
+        return _lookup_page(code[:60], error.http_status)
     except MotcuaError as error:
         flash(message_of(error), "error")
     else:
-        flash(translate("Đã gửi hồ sơ bổ sung; Bộ phận Một cửa sẽ kiểm tra lại."), "success")
-    return redirect(url_for("public.lookup", code=code, pin=pin))
+        flash(translate("Đã gửi hồ sơ bổ sung; cơ quan giải quyết sẽ tiếp tục xử lý."), "success")
+    return _lookup_result(code, pin)
 
 
 def _submit_form(code: str, values: dict, checked: set, status: int = 200):

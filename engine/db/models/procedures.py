@@ -18,6 +18,11 @@ class Procedure(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)  # national TTHC code
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     name: Mapped[str] = mapped_column(String(500))
+    # The public catalogue's search and filters (engine.procedures.catalogue), kept from the version in force:
+    # code and name folded (engine.inputs.textfold), the field (lĩnh vực) and the deciding level.
+    search_text: Mapped[str] = mapped_column(String(600), default="", server_default="")
+    field: Mapped[str] = mapped_column(String(255), default="", server_default="", index=True)
+    level: Mapped[str] = mapped_column(String(20), default="", server_default="", index=True)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("procedure_versions.id", use_alter=True, name="fk_procedures_current_version")
     )
