@@ -236,3 +236,9 @@ def search_units(ctx: EngineContext, actor: Actor) -> list[dict]:
     with ctx.db.transaction(read_only=True) as session:
         return [{"id": unit_id, "code": code, "name": name} for unit_id, code, name in session.execute(
             select(Unit.id, Unit.code, Unit.name).where(Unit.agency_id == actor.agency_id).order_by(Unit.name))]
+
+
+def search_procedures(ctx: EngineContext) -> list[tuple[str, str]]:
+    """(code, name) of every procedure, for the procedure filter."""
+    with ctx.db.transaction(read_only=True) as session:
+        return [tuple(row) for row in session.execute(select(Procedure.code, Procedure.name).order_by(Procedure.name))]
