@@ -174,7 +174,8 @@ def view_scope(actor: Actor, session: Session):
                          or_(Task.unit_id.is_(None), Task.unit_id == actor.unit_id)))
     if actor.has(Role.UNIT_HEAD) and actor.unit_id is not None:
         step.append(and_(Task.agency_id == actor.agency_id, Task.unit_id == actor.unit_id))
-    parts.append(select(Task.id).where(Task.dossier_id == Dossier.id, or_(*step)).exists())
+    # The dossiers of those steps, found through the steps' own indexes (pool, assignee, unit), then looked up.
+    parts.append(Dossier.id.in_(select(Task.dossier_id).where(or_(*step))))
     return or_(*parts)
 
 
