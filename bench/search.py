@@ -134,8 +134,9 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=30)
     parser.add_argument("--db", choices=("both", "sqlite", "postgres"), default="both")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--folder", type=Path, help="keep the SQLite file here (default: a temporary folder)")
     args = parser.parse_args()
-    databases = Databases(want_postgres=args.db != "sqlite")
+    databases = Databases(args.folder, want_postgres=args.db != "sqlite")
     report = {"dossiers": args.dossiers, "agencies": args.agencies, "samples": args.samples,
               "date": time.strftime("%Y-%m-%d"), "results": {}}
     try:

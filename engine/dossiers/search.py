@@ -167,7 +167,7 @@ def _text_match(session: Session, phrase: str):
 
 
 def _conditions(session: Session, actor: Actor, criteria: Criteria, found: list[str], now: datetime) -> list:
-    conditions = [view_scope(actor, session)]
+    conditions = [view_scope(actor, session, per_dossier=bool(found))]  # a text narrows first: check its few
     conditions += [_text_match(session, phrase) for phrase in found]
     if criteria.procedure:
         conditions.append(Dossier.procedure_version_id.in_(
