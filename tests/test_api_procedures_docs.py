@@ -11,7 +11,7 @@ API = "/api/v1"
 EVERY_PATH = {
     "/procedures": {"get"},
     "/procedures/{code}": {"get"},
-    "/dossiers": {"post"},
+    "/dossiers": {"get", "post"},
     "/dossiers/{code}": {"get"},
     "/dossiers/{code}/control-slip": {"get"},
     "/dossiers/{code}/supplement-request": {"post"},

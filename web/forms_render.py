@@ -180,3 +180,36 @@ def all_placed(details) -> bool:
         return False
     return all(isinstance(item, Mapping) and (item.get("field") or _REQUIRED.match(str(item.get("message") or "")))
                for item in details)
+
+
+def readable(schema: Mapping | None, data: Mapping[str, Any] | None, *, yes: str = "Có",
+             no: str = "Không") -> list[tuple[str, str]]:
+    """A step's recorded data as (field title, value) for reading: the schema's order and titles, a yes / no
+    for booleans, an option's name for a choice, dd/mm/yyyy for a date; keys the form does not describe follow
+    under their own name."""
+    data = dict(data or {})
+    out = []
+    properties = (schema or {}).get("properties") or {}
+    for name, spec in properties.items():
+        if name not in data or not isinstance(spec, Mapping):
+            continue
+        out.append((str(spec.get("title") or name), _shown(spec, data.pop(name), yes, no)))
+    out += [(name, _shown({}, value, yes, no)) for name, value in data.items()]
+    return out
+
+
+def _shown(spec: Mapping, value: Any, yes: str, no: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return yes if value else no
+    kind = _kind(spec) if spec else ""
+    if kind == "select":
+        return dict(_options(spec, kind, yes, no)).get(_text(value), _text(value))
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"{value[8:10]}/{value[5:7]}/{value[0:4]}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "; ".join(_shown({}, item, yes, no) for item in value)
+    return _text(value)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.context import EngineContext
-from engine.db.models import Dossier, Event, Unit
+from engine.db.models import Dossier, Event, Unit, User, UserRole
 from engine.dossiers.actions import HANDED_BACK_FROM
 from engine.dossiers.apology import prompt_for as apology_prompt_for
 from engine.dossiers.online import RECEPTION_STEP
@@ -106,7 +106,7 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
         tasks = dossier_tasks(session, dossier)
         check_view(actor, session, dossier, tasks)
         events = session.scalars(select(Event).where(Event.dossier_id == dossier.id).order_by(Event.seq))
-        return {
+        detail = {
             **_summary(dossier),
             "agency_code": dossier.agency.code, "agency_name": dossier.agency.name,
             "procedure_version": dossier.procedure_version.number, "channel": dossier.channel,
@@ -121,7 +121,25 @@ def dossier_detail(ctx: EngineContext, actor: Actor, code: str) -> dict:
             "required_documents": dossier.procedure_version.card.get("required_documents", []),
             "events": [{"seq": e.seq, "kind": e.kind, "actor": e.actor_name, "at": e.at, "payload": e.payload,
                         "hash": e.hash} for e in events],
+            "forms": compiled_for(dossier).package.forms,  # every step's form: its data read with the fields' titles
         }
+        detail["people"] = people_named(session, {e["actor"] for e in detail["events"]}
+                                        | {s["assignee"] for s in detail["steps"] if s["assignee"]})
+        return detail
+
+
+def people_named(session, usernames: set[str]) -> dict[str, dict]:
+    """Officers by username: their full name and roles, to show people rather than accounts."""
+    if not usernames:
+        return {}
+    found: dict[str, dict] = {}
+    for username, full_name, role in session.execute(
+            select(User.username, User.full_name, UserRole.role).outerjoin(UserRole, UserRole.user_id == User.id)
+            .where(User.username.in_(sorted(usernames))).order_by(User.username, UserRole.role)):
+        person = found.setdefault(username, {"full_name": full_name or username, "roles": []})
+        if role:
+            person["roles"].append(role)
+    return found
 
 
 # What the citizen must know of each change (DOMAIN §3, §4): never an officer's name, only what the forms say.

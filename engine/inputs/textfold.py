@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import unicodedata
 
-_D = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})  # đ is a letter of its own: NFD keeps it
+# Letters NFD does not decompose: đ is a letter of its own in Vietnamese; the rest are what a foreign name may hold.
+_SPECIAL = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss",
+                          "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe"})
 
 
 def fold(text: str | None) -> str:
     """Lower case, without marks (NFD, combining marks dropped), đ → d, runs of white space as one space."""
-    decomposed = unicodedata.normalize("NFD", (text or "").translate(_D))
+    decomposed = unicodedata.normalize("NFD", (text or "").translate(_SPECIAL))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(unicodedata.normalize("NFC", bare).casefold().split())
 

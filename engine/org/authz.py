@@ -175,6 +175,32 @@ def check_view(actor: Actor, session: Session, dossier: Dossier, tasks: Iterable
         raise _deny(actor, Action.VIEW, f"hồ sơ {dossier.code}", dossier.agency_id)
 
 
+def view_scope(actor: Actor, session: Session, *, per_dossier: bool = False):
+    """``check_view`` as an SQL condition on dossiers (search and lists: an officer never finds a dossier they could
+    not open). Clause by clause the rule of ``may_on_dossier(VIEW)``: a viewing role in the dossier's agency; an
+    auditor over it; or a step of it the actor may work, heads the unit of, holds or finished
+    (tests/test_search.py compares the two for every officer and dossier). The steps' clause has two shapes of
+    the same rule: ``per_dossier`` looks at each candidate dossier's own steps (when a text search has already
+    narrowed the dossiers to a few), otherwise the actor's steps are found first through their indexes."""
+    parts = []
+    if actor.roles & _AGENCY_ROLES[Action.VIEW]:
+        parts.append(Dossier.agency_id == actor.agency_id)
+    if actor.has(Role.AUDITOR):
+        parts.append(Dossier.agency_id.in_(_agencies_below(session, actor.agency_id)))
+    step = [Task.assignee_id == actor.id, Task.finished_by_id == actor.id]
+    roles = [role.value for role in actor.roles]
+    if roles:
+        step.append(and_(Task.agency_id == actor.agency_id, Task.role.in_(roles),
+                         or_(Task.unit_id.is_(None), Task.unit_id == actor.unit_id)))
+    if actor.has(Role.UNIT_HEAD) and actor.unit_id is not None:
+        step.append(and_(Task.agency_id == actor.agency_id, Task.unit_id == actor.unit_id))
+    if per_dossier:
+        parts.append(select(Task.id).where(Task.dossier_id == Dossier.id, or_(*step)).exists())
+    else:
+        parts.append(Dossier.id.in_(select(Task.dossier_id).where(or_(*step))))
+    return or_(*parts)
+
+
 RECORD_KEEPERS = frozenset({Role.DESK, Role.LEADER})
 
 

@@ -7,9 +7,11 @@ Each view parses, calls one engine use case and serialises; who may do what is d
 from __future__ import annotations
 
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from engine.dossiers import actions as dossiers
 from engine.dossiers import online, reception, views
+from engine.dossiers.search import search_dossiers
 from engine.enums import DossierStatus
 from engine.records import control_slip as records
 from web.api.endpoints import WRITES, operation
@@ -26,10 +28,11 @@ from web.api.schemas import (
     SupplementBody,
     SupplementRequestBody,
 )
+from web.api.search_schemas import DossierSearchQuery, SearchPageSchema, criteria_from
 from web.auth import current_actor, engine_context
 
 blp = Blueprint("dossiers", __name__, url_prefix="/dossiers",
-                description="Hồ sơ / dossiers: reception, detail, supplementation, refusal, withdrawal, apology, "
+                description="Hồ sơ / dossiers: search, reception, detail, supplementation, refusal, withdrawal, apology, "
                             "hand-back, online reception check, process control slip (Form 06).")
 blp.ARGUMENTS_PARSER = API_PARSER
 
@@ -43,6 +46,15 @@ def _state(code: str, status: DossierStatus | None = None, due_at=None) -> dict:
     """The dossier's state once the use case succeeded (each use case has exactly one resulting status)."""
     state = {"code": code, "status": status.value if status else None, "due_at": due_at}
     return {key: value for key, value in state.items() if value is not None}
+
+
+@operation(blp, "", SearchPageSchema, args=DossierSearchQuery, location="query", unknown=RAISE,
+           errors=(401, 422))
+def search(query: dict):
+    """Find dossiers by any part of the code, the applicant's name (diacritics and case ignored), ID number or
+    phone, with filters; only the dossiers the caller may open. Best match (the exact code), then newest."""
+    return search_dossiers(engine_context(), current_actor(), criteria_from(query), limit=query["limit"],
+                           offset=query["offset"])
 
 
 @operation(blp, "", ReceiptSchema, method="POST", status=201, args=ReceiveBody, errors=WRITES)

@@ -38,11 +38,20 @@ def _fields(detail: dict, drafts: dict | None = None) -> dict[int, list]:
     return out
 
 
+def _step_data(detail: dict) -> dict[int, list[tuple[str, str]]]:
+    """Each completed step's data with its form's field titles and readable values, by event number."""
+    forms = detail.get("forms") or {}
+    return {e["seq"]: forms_render.readable(forms.get(e["payload"].get("step")), e["payload"]["data"],
+                                            yes=translate("Có"), no=translate("Không"))
+            for e in detail["events"] if e["kind"] == EventKind.STEP_COMPLETED and (e["payload"] or {}).get("data")}
+
+
 def render_dossier(detail: dict, drafts: dict | None = None, status: int = 200):
     steps_by_id = {s["step_id"]: s["step_name"] for s in detail["steps"]}
     missing = [d for d in detail["required_documents"] if d not in detail["documents"]]
     return render_template(
         "officer/dossier.html", d=detail, step_fields=_fields(detail, drafts), step_names=steps_by_id,
+        step_data=_step_data(detail),
         missing_documents=missing, pre_receipt=detail["status"] in PRE_RECEIPT,
         has_receipt=any(e["kind"] == EventKind.RECEIVED for e in detail["events"]),
         files=files_of(detail["code"]),

@@ -10,10 +10,11 @@ from engine.db.models.org import Agency, ApiToken, CalendarDay, Unit, User, User
 from engine.db.models.oversight import Escalation
 from engine.db.models.procedures import Procedure, ProcedureVersion
 from engine.db.models.records import AuditChainHead, AuditEntry, Event, Nonconformity
+from engine.db.models.search import DossierSearch
 
 __all__ = [
     "Base", "Agency", "ApiToken", "CalendarDay", "Unit", "User", "UserRole", "Procedure", "ProcedureVersion",
     "Deadline", "Dossier", "DossierFile", "DossierCounter", "PinGuard", "Task", "AuditChainHead", "AuditEntry", "Event", "Nonconformity",
-    "Notification", "UserContact", "Escalation", "ProcedureDraft",
+    "Notification", "UserContact", "Escalation", "ProcedureDraft", "DossierSearch",
     "KpiDossierDay", "KpiDossierMark", "KpiDossierMinutes", "KpiStepDay", "KpiStepMinutes",
 ]
