@@ -66,7 +66,7 @@ def sign_in(page, username: str) -> None:
 
 def sign_out(page) -> None:
     page.goto(f"{page.base}/officer/")
-    page.click("header form.inline button")
+    page.click("header form[action$='logout'] button")
     page.wait_for_load_state()
 
 
