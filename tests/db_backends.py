@@ -55,7 +55,7 @@ class PostgresBackend:
         try:
             self.server.admin(f"CREATE DATABASE {TEST_DB}")
             seed(self.server.url(TEST_DB))
-            self.tables, self.sequences = self._snapshot()
+            self.tables, self.sequences, self.columns = self._snapshot()
         except BaseException:
             self.server.stop()
             raise
@@ -65,7 +65,7 @@ class PostgresBackend:
 
         return psycopg.connect(self.server.url(TEST_DB, driver="postgresql"), autocommit=True)
 
-    def _snapshot(self) -> tuple[list[str], list[tuple[str, str]]]:
+    def _snapshot(self) -> tuple[list[str], list[tuple[str, str]], dict[str, str]]:
         with self._connect() as conn:
             tables = [r[0] for r in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version' "
@@ -73,10 +73,15 @@ class PostgresBackend:
             sequences = list(conn.execute(
                 "SELECT c.table_name, c.column_name FROM information_schema.columns c WHERE c.table_schema = 'public' "
                 "AND c.column_default LIKE 'nextval(%'"))
+            # Columns by name: a test that downgrades and upgrades again (migration tests) re-adds columns at the
+            # end of their table, so a refill must never depend on the order of the columns.
+            columns = {table: ", ".join(f'"{name}"' for (name,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = %s "
+                "ORDER BY ordinal_position", (table,))) for table in tables}
             conn.execute("CREATE SCHEMA seed")
             for table in tables:
                 conn.execute(f'CREATE TABLE seed."{table}" AS TABLE public."{table}"')
-        return tables, sequences
+        return tables, sequences, columns
 
     def fresh(self, folder: Path | None = None) -> str:
         return self.server.url(TEST_DB)
@@ -95,7 +100,8 @@ class PostgresBackend:
             conn.execute("SET LOCAL session_replication_role = replica")  # no FK triggers while refilling
             for table in self.tables:
                 conn.execute(f'DELETE FROM public."{table}"')
-                conn.execute(f'INSERT INTO public."{table}" SELECT * FROM seed."{table}"')
+                columns = self.columns[table]
+                conn.execute(f'INSERT INTO public."{table}" ({columns}) SELECT {columns} FROM seed."{table}"')
             for table, column in self.sequences:
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('public.\"{table}\"', '{column}'), "
                              f'COALESCE((SELECT max("{column}") FROM public."{table}"), 0) + 1, false)')

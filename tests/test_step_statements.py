@@ -92,8 +92,9 @@ def test_the_last_completion_writes_the_dossier_once_and_queues_the_citizens_not
 # dossier's lock in a second one (store.load_step says why). bench/NOTES.md (2026-12-03) explains each; a
 # change that adds a statement to a step fails here, one that removes a statement lowers these numbers.
 BUDGET = {
-    "sqlite": {"receive": 16, "claim": 5, "complete": 13, "resolve": 17},
-    "postgresql": {"receive": 15, "claim": 5, "complete": 13, "resolve": 17},
+    # receive: one more than the speed work left (0cb624d..speed): the search index row, kept in the same transaction
+    "sqlite": {"receive": 17, "claim": 5, "complete": 13, "resolve": 17},
+    "postgresql": {"receive": 16, "claim": 5, "complete": 13, "resolve": 17},
 }
 
 

@@ -22,12 +22,14 @@ _INSERT = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 def put_text(session: Session, dossier_id: int, source: str, text: str, *, folded: bool = False) -> None:
     """Add or replace the ``source`` row of a dossier (text folded here unless ``folded``); empty text removes it."""
     body = text if folded else fold(text)
+    # On the session's connection: no flush of the dossier for it (the step writes the dossier row once).
+    connection = session.connection()
     if not body:
-        session.execute(delete(DossierSearch).where(DossierSearch.dossier_id == dossier_id,
-                                                    DossierSearch.source == source))
+        connection.execute(delete(DossierSearch).where(DossierSearch.dossier_id == dossier_id,
+                                                       DossierSearch.source == source))
         return
-    insert = _INSERT[session.get_bind().dialect.name](DossierSearch.__table__)
-    session.execute(insert.values(dossier_id=dossier_id, source=source, body=body).on_conflict_do_update(
+    insert = _INSERT[connection.dialect.name](DossierSearch.__table__)
+    connection.execute(insert.values(dossier_id=dossier_id, source=source, body=body).on_conflict_do_update(
         index_elements=["dossier_id", "source"], set_={"body": body}))
 
 
