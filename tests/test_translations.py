@@ -30,3 +30,12 @@ def test_every_interface_string_has_its_english():
 
 def test_the_table_is_text_to_text():
     assert all(isinstance(k, str) and isinstance(v, str) and k and v for k, v in EN.items())
+
+
+def test_every_event_kind_has_a_vietnamese_label_with_its_english():
+    """The dossier timeline never shows a raw event code (``file_attached``) to an officer or a citizen."""
+    from engine.enums import EventKind
+    from web.display import EVENT_LABELS_VI
+
+    assert set(EVENT_LABELS_VI) == set(EventKind)
+    assert [label for label in EVENT_LABELS_VI.values() if label not in EN] == []

@@ -47,6 +47,7 @@ EVENT_LABELS_VI = {
     EventKind.RETURNED: "Đã trả kết quả",
     EventKind.MIGRATED: "Chuyển sang phiên bản quy trình mới",
     EventKind.PIN_REISSUED: "Cấp lại mã tra cứu (PIN)",
+    EventKind.FILE_ATTACHED: "Đính kèm tệp hồ sơ",
 }
 
 TASK_STATE_LABELS_VI = {

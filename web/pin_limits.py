@@ -33,11 +33,3 @@ def pin_limited(view: Callable) -> Callable:
     """Both shared budgets on a view that tests a PIN."""
     return _by_address(_by_code(view))
 
-
-def pin_limited_when(exempt_when: Callable[[], bool]) -> Callable[[Callable], Callable]:
-    """Both budgets, except for requests ``exempt_when`` says test no PIN (the lookup form shown empty)."""
-    by_address = limiter.shared_limit(lambda: current_app.config["LOOKUP_RATE_LIMIT"], scope=ADDRESS_SCOPE,
-                                      key_func=get_remote_address, exempt_when=exempt_when)
-    by_code = limiter.shared_limit(lambda: current_app.config["PIN_CODE_RATE_LIMIT"], scope=CODE_SCOPE,
-                                   key_func=_code_key, exempt_when=exempt_when)
-    return lambda view: by_address(by_code(view))
