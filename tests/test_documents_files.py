@@ -122,8 +122,9 @@ def test_online_submission_supplement_result_and_citizen_download(ctx, people, s
 def test_a_replaced_file_keeps_its_earlier_version_and_identical_bytes_are_stored_once(ctx, people, storage):
     receipt = receive(ctx, people, {"to_khai": [samples.upload(samples.pdf(), "a.pdf")]})
     desk = people("xa.motcua")
-    second = docs.attach(ctx, desk, receipt.code, "to_khai", [samples.upload(samples.pdf(pages=2), "b.pdf")])
-    docs.attach(ctx, desk, receipt.code, "giay_chung_sinh", [samples.upload(samples.pdf(pages=2), "c.pdf")])
+    scan = samples.pdf(pages=2)  # made once: a sample made in another second carries another creation date
+    second = docs.attach(ctx, desk, receipt.code, "to_khai", [samples.upload(scan, "b.pdf")])
+    docs.attach(ctx, desk, receipt.code, "giay_chung_sinh", [samples.upload(scan, "c.pdf")])
     part = next(p for p in docs.list_files(ctx, desk, receipt.code)["parts"] if p["code"] == "to_khai")
     assert [f["id"] for f in part["files"]] == [second.id]
     assert [f["name"] for f in part["history"]] == ["a.pdf"] and second.replaces_id == part["history"][0]["id"]
