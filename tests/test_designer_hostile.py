@@ -147,6 +147,27 @@ def test_50_mb_page_upload_is_refused_with_a_page(client, ctx):
     assert response.status_code == 413 and "quá lớn" in text(response)
 
 
+def test_a_package_over_the_form_limit_but_within_the_zip_limit_is_read(client, ctx, designer):
+    """A 3 MB zip (stored, not deflated) is within the 4 MB package limit: the input guard reads its form under the
+    import's own limit, not the application's 2 MB, so the answer is about the package, never 413."""
+    filler = bytes(range(256)) * (1536 * 1024 // 256)  # two members of 1.5 MB: each within the member limit
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(f"{SLUG}/procedure.toml", card_text())
+        archive.writestr(f"{SLUG}/{BPMN_NAME}", bpmn_text())
+        archive.writestr(f"{SLUG}/ghi_chu_1.txt", filler)
+        archive.writestr(f"{SLUG}/ghi_chu_2.txt", filler)
+    data = buffer.getvalue()
+    assert 2 * 1024 * 1024 < len(data) < 4 * 1024 * 1024
+    answer = client.post("/api/v1/designer/packages", headers=designer,
+                         data={"file": (io.BytesIO(data), "goi.zip")})
+    assert answer.status_code != 413, answer.get_data(as_text=True)
+    login(client, "tinh.thietke")
+    page = client.post("/designer/import", data={"csrf_token": csrf(client, "/designer/"),
+                                                 "package": (io.BytesIO(data), "goi.zip")})
+    assert page.status_code != 413
+
+
 def test_zip_bomb_and_traversal(ctx, people):
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -40,7 +40,7 @@ from web.api.designer_schemas import (
 from web.api.endpoints import BEARER, WRITES, error_responses, operation
 from web.api.schemas import API_PARSER
 from web.auth import current_actor, engine_context
-from web.uploads import bound_request, too_large_response
+from web.uploads import bound_request, too_large_response, upload_limit
 
 blp = Blueprint("designer-api", __name__, url_prefix="/designer",
                 description="Thiết kế quy trình / process designer: drafts, validation, publishing (document control), "
@@ -170,6 +170,7 @@ def export_draft(draft_id: int):
                   description="Published with ``publish`` but identical to the version in force: nothing stored")
 @error_responses(blp, 401, 403, 409, 413, 422)
 @blp.doc(security=BEARER)
+@upload_limit(MAX_UPLOAD_REQUEST)  # read at the door, before the input guard reads the form
 def import_package(files: dict, form: dict):
     """Import a package zip as a draft (its problems listed), or publish it at once (``publish``, ``note``).
     Refused whole, nothing stored, if it is too large, escapes its folder, or its BPMN is unsafe or carries code.

@@ -22,7 +22,7 @@ from web.display import LEVEL_LABELS_VI
 from web.extensions import csrf
 from web.i18n import message_of, translate
 from web.officer.common import actor, ctx
-from web.uploads import bound_request, too_large_response
+from web.uploads import bound_request, too_large_response, upload_limit
 
 VENDOR_FILE = Path("vendor") / "bpmn-js" / "bpmn-modeler.production.min.js"
 MAX_UPLOAD_REQUEST = MAX_ZIP_BYTES + 64 * 1024
@@ -127,6 +127,7 @@ def discard(draft_id: int):
 @bp.post("/import")
 @csrf.exempt  # checked below, once the request's size is known to be acceptable
 @login_required
+@upload_limit(MAX_UPLOAD_REQUEST)  # read at the door, before the input guard reads the form
 def import_package():
     bound_request(MAX_UPLOAD_REQUEST)
     csrf.protect()
