@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -15,11 +16,25 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.pg_server import free_port
-
 ACCESS_KEY = "motcua-test"
 SECRET_KEY = "motcua-test-secret"  # a local throwaway server's own credentials, not a secret
 START_TIMEOUT = 90.0
+START_ATTEMPTS = 3  # a port taken between choosing it and weed binding it: start again on other ports
+PORT_NAMES = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+              "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc", "webdav.port", "s3.port.iceberg",
+              "metricsPort")
+
+
+def distinct_free_ports(count: int) -> list[int]:
+    """``count`` different free ports: every probe socket is held until all are chosen."""
+    probes = [socket.socket() for _ in range(count)]
+    try:
+        for probe in probes:
+            probe.bind(("127.0.0.1", 0))
+        return [probe.getsockname()[1] for probe in probes]
+    finally:
+        for probe in probes:
+            probe.close()
 
 
 class SeaweedUnavailable(RuntimeError):
@@ -49,15 +64,23 @@ class SeaweedServer:
         return f"s3://{bucket}?endpoint={self.endpoint}&region=us-east-1"
 
     def start(self) -> SeaweedServer:
+        for attempt in range(1, START_ATTEMPTS + 1):
+            try:
+                self._start_once()
+                return self
+            except SeaweedUnavailable:
+                self.stop()
+                if attempt == START_ATTEMPTS:
+                    raise
+        return self
+
+    def _start_once(self) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="motcua-weed-"))
         (self.root / "data").mkdir()
         config = self.root / "s3.json"
         config.write_text('{"identities": [{"name": "motcua", "credentials": [{"accessKey": "%s", "secretKey": "%s"}],'
                           ' "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}' % (ACCESS_KEY, SECRET_KEY))
-        ports = {name: free_port() for name in (
-            "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
-            "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc", "webdav.port", "s3.port.iceberg",
-            "metricsPort")}
+        ports = dict(zip(PORT_NAMES, distinct_free_ports(len(PORT_NAMES))))
         self.s3_port = ports["s3.port"]
         args = [str(self.weed), "mini", f"-dir={self.root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                 f"-s3.config={config}", "-webdav=false", "-admin.ui=false",
@@ -66,7 +89,6 @@ class SeaweedServer:
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, cwd=self.root,
                                         start_new_session=True)
         self._wait()
-        return self
 
     def _wait(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
@@ -85,7 +107,6 @@ class SeaweedServer:
 
     def _writable(self) -> bool:
         """The S3 gateway answers before a volume server has registered: a first object proves it can store."""
-        import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
         client = self.client()
