@@ -9,13 +9,13 @@ from flask_smorest import Blueprint
 from engine.dossiers import online, views
 from engine.enums import DossierStatus
 from web.api.endpoints import error_responses
+from web.api.public_schemas import PublicDossierSchema
 from web.api.schemas import (
     API_PARSER,
     DossierStateSchema,
     OnlineSubmissionBody,
     OnlineSupplementBody,
     PinBody,
-    PublicDossierSchema,
     SubmissionSchema,
 )
 from web.auth import engine_context
