@@ -40,8 +40,8 @@ def measure(tree: Path, dossiers: int, checkpoint: bool) -> dict:
     from bench.common import Databases, actors, context
     try:
         from engine.dossiers import tasks
-    except ImportError:  # a revision from before the layout by domain area (engine/dossiers/tasks.py)
-        from engine.dossiers import tasks  # type: ignore[no-redef]
+    except ImportError:  # a revision from before the layout by domain area (engine/tasks.py)
+        from engine import tasks  # type: ignore[no-redef]
     cpu, calls, sent = defaultdict(float), defaultdict(int), [0]
 
     def timed(name, func):
